@@ -1,0 +1,163 @@
+/**
+ * Builds the bot: the Bolt app and its listeners, the store, the Chime adapter, the workflow, the outbox and the
+ * expiry sweep. Follow `/chime-account` from here: listeners/command.ts → change-modal.ts → change-form.ts →
+ * change-review.ts → workflow/changes.ts (apply → chime/accounts.ts UpdateAccount) → views/requests.ts (summary).
+ */
+import type { Server } from 'node:http';
+import { App, LogLevel, type BlockAction, type ButtonAction } from '@slack/bolt';
+import type { Config } from './config.ts';
+import { ChimeAccounts, createChimeClient, type ChimeAccountsOptions } from './chime/accounts.ts';
+import type { Deps } from './slack/context.ts';
+import { SlackDirectory } from './slack/directory.ts';
+import { ids } from './slack/ids.ts';
+import { accountOptionsListener, accountPickedListener } from './slack/listeners/account-picker.ts';
+import { changeFormListener } from './slack/listeners/change-form.ts';
+import { changeReviewListener } from './slack/listeners/change-review.ts';
+import { commandListener } from './slack/listeners/command.ts';
+import { decisionListener } from './slack/listeners/decision.ts';
+import { guard } from './slack/listeners/guard.ts';
+import {
+  cancelButtonListener,
+  decisionButtonListener,
+  listNextListener,
+  revertButtonListener,
+  updateFromListListener,
+} from './slack/listeners/request-buttons.ts';
+import { Outbox } from './slack/outbox.ts';
+import { cardMessage, SlackAnnouncer } from './slack/views/requests.ts';
+import { SqliteStore } from './store/sqlite.ts';
+import type { Store } from './store/store.ts';
+import { ChangeWorkflow } from './workflow/changes.ts';
+
+export interface BotOptions {
+  /** Overrides for the Chime client (tests: static credentials, one attempt). */
+  chime?: Partial<ChimeAccountsOptions>;
+  /** How often to expire requests and settle interrupted ones; default 30 s. */
+  sweepMs?: number;
+  outboxPollMs?: number;
+}
+
+export interface Bot {
+  app: App;
+  store: Store;
+  workflow: ChangeWorkflow;
+  outbox: Outbox;
+  /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
+  start(): Promise<number | undefined>;
+  /** Graceful: stops taking requests, finishes the work in flight, flushes what it can, closes the store. */
+  stop(): Promise<void>;
+}
+
+type Button = BlockAction<ButtonAction>;
+
+const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
+
+export function createBot(config: Config, options: BotOptions = {}): Bot {
+  let ready = false;
+  const socketMode = Boolean(config.slack.appToken);
+  const app = new App({
+    token: config.slack.botToken,
+    signingSecret: config.slack.signingSecret,
+    appToken: config.slack.appToken,
+    socketMode,
+    logLevel: LEVELS[config.logLevel],
+    processBeforeResponse: false,
+    clientOptions: {
+      slackApiUrl: config.slack.apiUrl,
+      timeout: 10_000,
+      // An interactive bot can't wait Slack's default ~30 minutes of retries: a few quick ones, then the outbox.
+      retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000 },
+      rejectRateLimitedCalls: true,
+    },
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
+          res.end(ready ? 'ok' : 'starting');
+        },
+      },
+    ],
+    ...(socketMode ? { installerOptions: { port: config.port } } : {}),
+  });
+  const logger = app.logger;
+
+  const store = new SqliteStore(config.databasePath);
+  const accounts = new ChimeAccounts(
+    createChimeClient({ region: config.aws.region, timeoutMs: config.aws.timeoutMs, ...options.chime }),
+  );
+  const outbox = new Outbox({
+    store,
+    client: app.client,
+    logger,
+    renderCard: (r) => cardMessage(r, config.policy.approval.mention),
+    pollMs: options.outboxPollMs,
+  });
+  const workflow = new ChangeWorkflow({
+    store,
+    accounts,
+    directory: new SlackDirectory(app.client),
+    announcer: new SlackAnnouncer({ auditChannelId: config.slack.auditChannelId }),
+    logger,
+    policy: () => config.policy,
+    approvalChannelId: config.slack.approvalChannelId,
+    onQueued: () => outbox.kick(),
+  });
+  const deps: Deps = { workflow, accounts, store, logger };
+
+  app.use(guard(config.slack.teamIds, logger));
+  app.command(/.*/, commandListener(deps));
+  app.options({ action_id: ids.action.pickAccount }, accountOptionsListener(deps));
+  app.action<BlockAction>({ type: 'block_actions', action_id: ids.action.pickAccount }, accountPickedListener(deps));
+  app.view(ids.view.change, changeFormListener(deps));
+  app.view(ids.view.review, changeReviewListener(deps));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.approve }, decisionButtonListener(deps, 'approve'));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.reject }, decisionButtonListener(deps, 'reject'));
+  app.view(ids.view.approve, decisionListener(deps, 'approve'));
+  app.view(ids.view.reject, decisionListener(deps, 'reject'));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.cancel }, cancelButtonListener(deps));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.revert }, revertButtonListener(deps));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.updateFromList }, updateFromListListener(deps));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.listNext }, listNextListener(deps));
+  app.error(async (error) => {
+    logger.error('unhandled error in a listener', error);
+  });
+
+  let sweep: NodeJS.Timeout | undefined;
+  const runSweep = async () => {
+    try {
+      await workflow.expireDue();
+      await workflow.reconcile();
+    } catch (error) {
+      logger.error('sweep failed', error);
+    }
+  };
+
+  return {
+    app,
+    store,
+    workflow,
+    outbox,
+    async start() {
+      const server = (await app.start(config.port)) as Server | undefined;
+      const address = socketMode ? undefined : server?.address();
+      outbox.start();
+      sweep = setInterval(runSweep, options.sweepMs ?? 30_000);
+      sweep.unref();
+      void runSweep();
+      ready = true;
+      return typeof address === 'object' && address ? address.port : config.port;
+    },
+    async stop() {
+      ready = false;
+      clearInterval(sweep);
+      await app.stop();
+      await workflow.idle();
+      outbox.kick();
+      await outbox.settle();
+      outbox.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Settings from the environment and the policy file, validated. A problem stops the bot with one line per problem
+ * naming the variable or key — never a secret's value.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { describePolicyErrors, policySchema, type Policy } from './domain/policy.ts';
+
+const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a channel ID such as C0123ABCD' });
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'is required (the xoxb- bot token)' }).startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' }).optional(),
+    SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
+    SLACK_TEAM_IDS: z
+      .string()
+      .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, { error: 'must list team (T…) or enterprise (E…) IDs, comma-separated' })))
+      .optional(),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    CHIME_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(5_000),
+    POLICY_FILE: z.string().min(1).default('./policy.yml'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^sqlite:.+/, { error: 'must be sqlite:<path> (PostgreSQL is not supported yet)' })
+      .optional(),
+    AUDIT_CHANNEL_ID: channelId.optional(),
+    APPROVAL_CHANNEL_ID: channelId.optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
+  });
+
+type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+    teamIds?: string[];
+    auditChannelId?: string;
+    approvalChannelId?: string;
+  };
+  port: number;
+  aws: { region: string; timeoutMs: number };
+  databasePath: string;
+  policyFile: string;
+  policy: Policy;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Treats empty variables as unset, as people leave `FOO=` in .env files. */
+function present(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(present(env));
+  if (!parsed.success)
+    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) };
+  const e = parsed.data;
+  const policy = loadPolicy(e.POLICY_FILE);
+  if (!policy.ok) return { ok: false, problems: policy.problems };
+  return {
+    ok: true,
+    config: {
+      slack: {
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET,
+        appToken: e.SLACK_APP_TOKEN,
+        apiUrl: e.SLACK_API_URL,
+        teamIds: e.SLACK_TEAM_IDS,
+        auditChannelId: e.AUDIT_CHANNEL_ID,
+        approvalChannelId: e.APPROVAL_CHANNEL_ID,
+      },
+      port: e.PORT,
+      aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS },
+      databasePath: e.DATABASE_URL ? e.DATABASE_URL.slice('sqlite:'.length) : './data/chime-account.db',
+      policyFile: e.POLICY_FILE,
+      policy: policy.policy,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}
+
+export function loadPolicy(file: string): { ok: true; policy: Policy } | { ok: false; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, problems: [`POLICY_FILE ${file} cannot be read (${code ?? 'error'}); copy policy.example.yml to start`] };
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    return { ok: false, problems: [`POLICY_FILE ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`] };
+  }
+  const parsed = policySchema.safeParse(data ?? {});
+  if (!parsed.success) return { ok: false, problems: describePolicyErrors(parsed.error).map((p) => `policy ${file}: ${p}`) };
+  return { ok: true, policy: parsed.data };
+}

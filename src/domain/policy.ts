@@ -1,0 +1,101 @@
+/**
+ * Who may do what, and when a change needs a second person: the policy file, validated, and the role check.
+ * Membership that needs Slack (user groups, admins) is asked of a `Directory` the Slack edge provides.
+ */
+import { z } from 'zod';
+import type { AccountChange } from './account.ts';
+import { parseDuration } from './duration.ts';
+
+export const ROLES = ['viewers', 'requesters', 'approvers'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What each role lets a person do, for messages that name a missing role. */
+export const ROLE_PURPOSE: Record<Role, string> = {
+  viewers: 'view Chime accounts and their history',
+  requesters: 'request changes to Chime accounts',
+  approvers: 'approve or reject changes to Chime accounts',
+};
+
+const member = z
+  .string()
+  .regex(/^(\*|workspace_admins|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, {
+    error: 'a member is a user ID (U…/W…), a user group ID (S…), "workspace_admins" or "*"',
+  });
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'a duration such as "30m", "24h" or "7d"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const policySchema = z.strictObject({
+  roles: z.strictObject({
+    viewers: z.array(member).default(['*']),
+    requesters: z.array(member).default([]),
+    approvers: z.array(member).default([]),
+  }),
+  approval: z
+    .strictObject({
+      required: z.enum(['always', 'never', 'license-changes']).default('always'),
+      approvers_required: z.number().int().min(1).max(3).default(1),
+      expires_after: duration.default(24 * 3_600_000),
+      reason: z.enum(['optional', 'required']).default('optional'),
+      mention: z.string().regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' }).optional(),
+    })
+    .prefault({}),
+  accounts: z.array(z.string().min(1)).default(['*']),
+});
+
+export type Policy = z.output<typeof policySchema>;
+
+/** One line per problem, naming the key: `approval.required: Invalid option: expected one of …`. */
+export function describePolicyErrors(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+}
+
+export function needsApproval(policy: Policy, change: AccountChange): boolean {
+  switch (policy.approval.required) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'license-changes':
+      return change.license !== undefined;
+  }
+}
+
+export function accountAllowed(policy: Policy, accountId: string): boolean {
+  return policy.accounts.includes('*') || policy.accounts.includes(accountId);
+}
+
+/** What the Slack edge answers about people; both may throw, and a throw means "no". */
+export interface Directory {
+  isWorkspaceAdmin(userId: string): Promise<boolean>;
+  groupMembers(groupId: string): Promise<readonly string[]>;
+}
+
+export type RoleCheck = { ok: true } | { ok: false; role: Role; reason: 'not-member' | 'lookup-failed' };
+
+/**
+ * Whether `userId` holds `role` now. Direct matches need no lookups; groups and admins are asked of the
+ * directory only when needed. Any lookup failure denies (fail closed).
+ */
+export async function checkRole(policy: Policy, role: Role, userId: string, directory: Directory): Promise<RoleCheck> {
+  const members = policy.roles[role];
+  if (members.includes('*') || members.includes(userId)) return { ok: true };
+  let lookupFailed = false;
+  const lookups: Promise<boolean>[] = members.flatMap((m) => {
+    if (m === 'workspace_admins') return [directory.isWorkspaceAdmin(userId)];
+    if (m.startsWith('S')) return [directory.groupMembers(m).then((users) => users.includes(userId))];
+    return [];
+  });
+  const results = await Promise.allSettled(lookups);
+  for (const r of results) {
+    if (r.status === 'fulfilled' && r.value) return { ok: true };
+    if (r.status === 'rejected') lookupFailed = true;
+  }
+  return { ok: false, role, reason: lookupFailed ? 'lookup-failed' : 'not-member' };
+}

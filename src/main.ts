@@ -1,0 +1,34 @@
+/** `npm start`: reads .env and the environment, validates every setting, starts the bot, and stops it gracefully. */
+import dotenv from 'dotenv';
+import { createBot } from './app.ts';
+import { loadConfig } from './config.ts';
+
+dotenv.config({ quiet: true });
+
+const loaded = loadConfig(process.env);
+if (!loaded.ok) {
+  console.error('chime-account cannot start:');
+  for (const problem of loaded.problems) console.error(`  ${problem}`);
+  process.exit(1);
+}
+
+const bot = createBot(loaded.config);
+const port = await bot.start();
+bot.app.logger.info(
+  loaded.config.slack.appToken ? `chime-account is running in Socket Mode (health on port ${port})` : `chime-account is listening on port ${port}`,
+);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    bot.app.logger.info(`${signal}: finishing the work in flight, then stopping`);
+    try {
+      await bot.stop();
+      process.exit(0);
+    } catch (error) {
+      bot.app.logger.error('stopping failed', error);
+      process.exit(1);
+    }
+  });

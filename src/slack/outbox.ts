@@ -1,0 +1,188 @@
+/**
+ * Sends what the store queued for Slack, in order per channel, and retries until Slack takes it: 429 after its
+ * Retry-After, 5xx and network errors with backoff. A channel the bot can't post to is permanent: the requester is
+ * told by response_url or DM instead. The audit row was committed before the post was queued, so a Slack outage
+ * only delays the channel's copy.
+ */
+import type { KnownBlock } from '@slack/types';
+import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
+import type { ChangeRequest } from '../domain/request.ts';
+import type { OutboxEntry, OutboxItem, Store } from '../store/store.ts';
+import type { Logger } from '../workflow/changes.ts';
+import { channelLink, esc } from './views/text.ts';
+
+const PERMANENT = new Set([
+  'channel_not_found', 'not_in_channel', 'is_archived', 'msg_too_long', 'no_text', 'invalid_blocks', 'invalid_arguments',
+  'message_not_found', 'cant_update_message', 'edit_window_closed', 'restricted_action', 'too_many_attachments',
+]);
+const MAX_BACKOFF_MS = 60_000;
+
+type Failure = { retryInMs: number; error: string } | { permanent: string };
+
+export function classify(error: unknown, attempts: number): Failure {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
+  const backoff = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** attempts);
+  if (e.code === ErrorCode.RateLimitedError) return { retryInMs: Math.max(1, e.retryAfter ?? 1) * 1_000, error: 'ratelimited' };
+  if (e.code === ErrorCode.PlatformError) {
+    const name = e.data?.error ?? 'unknown_error';
+    return PERMANENT.has(name) ? { permanent: name } : { retryInMs: backoff, error: name };
+  }
+  if (e.code === ErrorCode.HTTPError) return { retryInMs: backoff, error: `http_${e.statusCode}` };
+  return { retryInMs: backoff, error: e.code ?? e.message ?? 'error' };
+}
+
+export interface OutboxOptions {
+  store: Store;
+  client: WebClient;
+  logger: Logger;
+  renderCard: (request: ChangeRequest) => { text: string; blocks: KnownBlock[] };
+  pollMs?: number;
+}
+
+export class Outbox {
+  readonly #o: OutboxOptions;
+  #timer?: NodeJS.Timeout;
+  #running?: Promise<void>;
+  #again = false;
+
+  constructor(options: OutboxOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => this.kick(), this.#o.pollMs ?? 1_000);
+    this.#timer.unref();
+    this.kick();
+  }
+
+  /** Sends what is due now; a kick while sending runs the loop once more afterwards. */
+  kick(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#loop().finally(() => (this.#running = undefined));
+  }
+
+  /** Waits for the sending under way to finish (graceful shutdown, tests). */
+  async settle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        await this.#pass();
+      } catch (error) {
+        this.#o.logger.error('outbox pass failed', error);
+      }
+    } while (this.#again);
+  }
+
+  async #pass(): Promise<void> {
+    const waiting = new Set<string>(); // channels with an earlier post still waiting: later ones keep their order
+    for (const entry of await this.#o.store.undelivered(new Date(), 200)) {
+      const channel = await this.#channelOf(entry.item);
+      if (waiting.has(channel)) continue;
+      if (!entry.due) {
+        waiting.add(channel);
+        continue;
+      }
+      const sent = await this.#send(entry);
+      if (!sent) waiting.add(channel);
+    }
+  }
+
+  async #channelOf(item: OutboxItem): Promise<string> {
+    if (item.kind === 'post') return item.channelId;
+    return (await this.#o.store.getRequest(item.requestId))?.cardChannelId ?? `request:${item.requestId}`;
+  }
+
+  /** True when the entry is settled (sent, or given up for good); false when it waits. */
+  async #send(entry: OutboxEntry): Promise<boolean> {
+    const { store, client, logger } = this.#o;
+    const item = entry.item;
+    try {
+      if (item.kind === 'card') {
+        const request = await store.getRequest(item.requestId);
+        if (!request) return this.#done(entry, 'request not found');
+        const message = this.#o.renderCard(request);
+        if (request.cardTs) await client.chat.update({ channel: request.cardChannelId, ts: request.cardTs, ...message });
+        else {
+          const res = await client.chat.postMessage({ channel: request.cardChannelId, ...message, unfurl_links: false });
+          if (res.ts) await store.setCardTs(request.id, res.ts);
+        }
+      } else {
+        let threadTs: string | undefined;
+        if (item.threadOf) {
+          const request = await store.getRequest(item.threadOf);
+          threadTs = request?.cardTs;
+          if (!threadTs && request && request.approvalsRequired > 0) {
+            // The card is not posted yet (it is earlier in this channel's queue, or waiting): try again soon.
+            await store.outboxRetry(entry.id, new Date(Date.now() + 1_000), 'waiting for the card');
+            return false;
+          }
+        }
+        await client.chat.postMessage({
+          channel: item.channelId,
+          text: item.text,
+          blocks: item.blocks,
+          thread_ts: threadTs,
+          reply_broadcast: threadTs ? item.broadcast : undefined,
+          unfurl_links: false,
+          unfurl_media: false,
+        } as ChatPostMessageArguments);
+      }
+      return this.#done(entry);
+    } catch (error) {
+      const failure = classify(error, entry.attempts);
+      if ('permanent' in failure) {
+        logger.warn(`outbox #${entry.id}: Slack refused the post for good (${failure.permanent})`);
+        if (item.kind === 'post' && item.fallback) await this.#tellRequester(item, failure.permanent);
+        return this.#done(entry, failure.permanent);
+      }
+      logger.warn(`outbox #${entry.id}: ${failure.error}; retrying in ${failure.retryInMs} ms (attempt ${entry.attempts + 1})`);
+      await store.outboxRetry(entry.id, new Date(Date.now() + failure.retryInMs), failure.error);
+      return false;
+    }
+  }
+
+  async #done(entry: OutboxEntry, error?: string): Promise<boolean> {
+    await this.#o.store.outboxDone(entry.id, error);
+    return true;
+  }
+
+  /** The channel can't be posted to: tell the requester what would have been posted, ephemerally or by DM. */
+  async #tellRequester(item: Extract<OutboxItem, { kind: 'post' }>, reason: string): Promise<void> {
+    const { userId, responseUrl } = item.fallback!;
+    const why =
+      reason === 'not_in_channel'
+        ? `I’m not a member of ${channelLink(item.channelId)}, so I couldn’t post this there. Invite me with \`/invite\` to see changes in the channel.`
+        : `I couldn’t post this in ${channelLink(item.channelId)} (${esc(reason)}).`;
+    const blocks = [{ type: 'context', elements: [{ type: 'mrkdwn', text: why }] }, ...((item.blocks as KnownBlock[]) ?? [])];
+    if (responseUrl) {
+      try {
+        const res = await fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', text: item.text, blocks }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (res.ok) return;
+      } catch {
+        // fall through to a DM
+      }
+    }
+    try {
+      await this.#o.client.chat.postMessage({ channel: userId, text: item.text, blocks: blocks as KnownBlock[] });
+    } catch (error) {
+      this.#o.logger.error(`could not tell ${userId} by DM either`, error);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * What the channel sees of a request: the approval card (rendered from the request as it is when sent), thread
+ * notes, the summary after apply, failures, and the one-line audit message. All untrusted text is escaped.
+ */
+import type { KnownBlock } from '@slack/types';
+import { applied, type Account } from '../../domain/account.ts';
+import type { AuditEntry } from '../../domain/audit.ts';
+import type { ChangeRequest } from '../../domain/request.ts';
+import type { OutboxItem } from '../../store/store.ts';
+import type { Announcer } from '../../workflow/changes.ts';
+import { ids } from '../ids.ts';
+import { changeSummaryBlocks } from './account.ts';
+import { arrow, esc, md, mention, plain, slackDate } from './text.ts';
+
+const STATE_WORDS: Record<ChangeRequest['state'], string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  approved: ':white_check_mark: Approved — applying',
+  applying: ':gear: Applying',
+  applied: ':white_check_mark: Applied',
+  failed: ':x: Failed',
+  rejected: ':no_entry: Rejected',
+  expired: ':alarm_clock: Expired',
+  cancelled: ':heavy_multiplication_x: Cancelled by the requester',
+  stale: ':warning: Not applied: the account changed since the request',
+};
+
+export function changeLines(r: Pick<ChangeRequest, 'before' | 'change'>): string[] {
+  const after = applied(r.before, r.change);
+  return [`*Name*\n${arrow(r.before.name, after.name)}`, `*Default license*\n${arrow(r.before.license, after.license)}`];
+}
+
+/** The approval card: the exact change, who asked and why, approvals so far, and buttons while it is pending. */
+export function cardMessage(r: ChangeRequest, mentionGroup?: string): { text: string; blocks: KnownBlock[] } {
+  const who = `${mention(r.requesterId)} asks to change Amazon Chime account \`${esc(r.accountId)}\``;
+  const notify = mentionGroup && r.state === 'pending' ? ` <!subteam^${mentionGroup}>` : '';
+  const approvals = r.approvals.length
+    ? r.approvals.map((a) => `${mention(a.userId)}${a.comment ? `: “${esc(a.comment)}”` : ''}`).join('\n')
+    : '_none yet_';
+  let status = STATE_WORDS[r.state];
+  if (r.decidedBy && (r.state === 'rejected' || r.state === 'cancelled')) status += ` by ${mention(r.decidedBy)}`;
+  if (r.outcomeDetail) status += `: ${esc(r.outcomeDetail)}`;
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: md(`:lock: *Change request* — ${who}${notify}`) },
+    {
+      type: 'section',
+      fields: [
+        ...changeLines(r).map(md),
+        md(`*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}`),
+        md(`*Approvals (${r.approvals.length} of ${r.approvalsRequired})*\n${approvals}`),
+      ],
+    },
+    { type: 'context', elements: [md(`${status} · requested ${slackDate(r.createdAt)} · expires ${slackDate(r.expiresAt)}`)] },
+  ];
+  if (r.state === 'pending')
+    blocks.push({
+      type: 'actions',
+      block_id: ids.block.requestActions,
+      elements: [
+        { type: 'button', style: 'primary', action_id: ids.action.approve, text: plain('Approve…'), value: r.id },
+        { type: 'button', style: 'danger', action_id: ids.action.reject, text: plain('Reject…'), value: r.id },
+        { type: 'button', action_id: ids.action.cancel, text: plain('Cancel request'), value: r.id },
+      ],
+    });
+  return { text: `Change request for Chime account ${esc(r.accountId)}: ${STATE_WORDS[r.state]}`, blocks };
+}
+
+const VERBS: Record<AuditEntry['action'], string> = {
+  requested: 'requested a change to',
+  approved: 'approved the change to',
+  rejected: 'rejected the change to',
+  cancelled: 'cancelled the change to',
+  expired: 'expired: nobody approved the change to',
+  applied: 'changed',
+  failed: 'failed to change',
+  stale: 'did not apply the change to',
+  refused: 'was refused a change to',
+  reconciled: 'reconciled',
+};
+
+/** One line for the audit channel: who did what to which account, with the change and any detail. */
+export function auditLine(e: AuditEntry): string {
+  const actor = e.actorId === 'system' ? 'The bot' : mention(e.actorId);
+  const account = e.accountId ? `account \`${esc(e.accountId)}\`` : 'an account';
+  const change = e.before && e.change ? ` (${changeLines({ before: e.before, change: e.change }).map((l) => l.replace('\n', ' ')).join('; ')})` : '';
+  const detail = e.detail ? ` — ${esc(e.detail)}` : '';
+  return `:memo: ${actor} ${VERBS[e.action]} ${account}${change}${detail}`;
+}
+
+export class SlackAnnouncer implements Announcer {
+  readonly #auditChannelId?: string;
+
+  constructor(opts: { auditChannelId?: string }) {
+    this.#auditChannelId = opts.auditChannelId;
+  }
+
+  announce(entry: AuditEntry, r?: ChangeRequest, account?: Account): OutboxItem[] {
+    const posts: OutboxItem[] = [];
+    if (this.#auditChannelId) posts.push({ kind: 'post', channelId: this.#auditChannelId, text: auditLine(entry) });
+    if (!r) return posts;
+    const hasCard = r.approvalsRequired > 0;
+    const inThread = (text: string, blocks?: KnownBlock[], broadcast = false): OutboxItem => ({
+      kind: 'post', channelId: r.cardChannelId, threadOf: r.id, text, blocks, broadcast,
+    });
+    const fallback = { userId: r.requesterId, responseUrl: r.responseUrl };
+    /** The outcome goes to the channel where the command was typed: in the card's thread when the card is there. */
+    const outcome = (text: string, blocks: KnownBlock[]): OutboxItem[] => {
+      if (hasCard && r.cardChannelId === r.channelId) return [inThread(text, blocks, true)];
+      const root: OutboxItem = { kind: 'post', channelId: r.channelId, text, blocks, fallback };
+      return hasCard ? [inThread(text, blocks), root] : [root];
+    };
+    const line = auditLine(entry);
+    switch (entry.action) {
+      case 'requested':
+        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
+        break;
+      case 'approved':
+      case 'rejected':
+      case 'cancelled':
+      case 'expired':
+        posts.push({ kind: 'card', requestId: r.id }, inThread(line));
+        break;
+      case 'applied': {
+        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
+        const blocks = account
+          ? changeSummaryBlocks({ account, before: r.before, requesterId: r.requesterId, approverIds: r.approvals.map((a) => a.userId), at: entry.at, requestId: r.id })
+          : [{ type: 'section', text: md(line) } as KnownBlock];
+        if (entry.detail) blocks.splice(1, 0, { type: 'context', elements: [md(esc(entry.detail))] });
+        posts.push(...outcome(`Amazon Chime account ${esc(account?.name ?? r.accountId)} updated by ${mention(r.requesterId)}`, blocks));
+        break;
+      }
+      case 'failed':
+      case 'stale': {
+        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
+        const title = entry.action === 'failed' ? ':x: *The change was not made.*' : ':warning: *The change was not applied: the account changed since it was reviewed.*';
+        const blocks: KnownBlock[] = [
+          { type: 'section', text: md(`${title} ${mention(r.requesterId)} asked to change account \`${esc(r.accountId)}\`.`) },
+          { type: 'section', fields: changeLines(r).map(md) },
+          { type: 'section', text: md(esc(entry.detail ?? '')) },
+          { type: 'context', elements: [md(`${slackDate(entry.at)}${entry.awsRequestId ? ` · AWS request ${esc(entry.awsRequestId)}` : ''}`)] },
+        ];
+        posts.push(...outcome(`Change to Chime account ${esc(r.accountId)} not made: ${esc(entry.detail ?? '')}`, blocks));
+        break;
+      }
+      case 'refused':
+      case 'reconciled':
+        break;
+    }
+    return posts;
+  }
+}

@@ -1,0 +1,31 @@
+/** What the workflow needs of the outside world, so it can be read (and tested) without Slack or AWS. */
+import type { Account, AccountChange } from '../domain/account.ts';
+
+export interface Accounts {
+  get(accountId: string): Promise<Account>;
+  update(accountId: string, change: AccountChange): Promise<{ account: Account; requestId?: string }>;
+  list(query: { namePrefix?: string; maxResults?: number; nextToken?: string }): Promise<{ accounts: Account[]; nextToken?: string }>;
+}
+
+export const FAILURE_KINDS = [
+  'BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Throttled', 'ServiceFailure',
+  'ServiceUnavailable', 'Timeout', 'Unreachable', 'NoCredentials', 'Unknown',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** A failed call to Amazon Chime, already put in words a Slack admin can act on. */
+export class AccountsFailure extends Error {
+  readonly kind: FailureKind;
+  readonly userMessage: string;
+  readonly requestId?: string;
+  readonly status?: number;
+
+  constructor(init: { kind: FailureKind; userMessage: string; requestId?: string; status?: number; cause?: unknown }) {
+    super(`${init.kind}: ${init.userMessage}`, { cause: init.cause });
+    this.name = 'AccountsFailure';
+    this.kind = init.kind;
+    this.userMessage = init.userMessage;
+    this.requestId = init.requestId;
+    this.status = init.status;
+  }
+}
