@@ -1,0 +1,346 @@
+/**
+ * A simulated Slack user: sends signed slash commands and interaction payloads to the app's /slack/events endpoint,
+ * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
+ */
+import { createHmac } from 'node:crypto';
+import type { ElementRef } from './blocks.ts';
+import { elementsOf, findElement, optionsOf } from './blocks.ts';
+import { clientCheck, enteredValue, initialValue, isOptionElement, lookupOption, normalizeOption } from './inputs.ts';
+import { APP_ID, BOT_ID, TEAM_DOMAIN } from './seed.ts';
+import type { EmuEphemeral, EmuMessage, EmuView, JsonObject, SelectedOption, SlackEmulator, StateValues } from './types.ts';
+import { isObj, str } from './util.ts';
+
+export interface SlackResponse {
+  /** HTTP status; 0 when nothing was sent (Slack would not send) or the app did not answer in time. */
+  status: number;
+  body: string;
+  /** Time to the app's answer. */
+  ms: number;
+  /** The app took longer than ackTimeoutMs: Slack shows the user an error. */
+  timedOut?: boolean;
+}
+
+export interface SlackUserClientOptions {
+  /** e.g. http://127.0.0.1:PORT/slack/events */
+  appUrl: string;
+  signingSecret: string;
+  emulator: SlackEmulator;
+  teamId?: string;
+  enterpriseId?: string;
+  /** Slack gives up after 3 s (default 3000; 0 = wait forever). */
+  ackTimeoutMs?: number;
+}
+
+export interface ButtonTarget {
+  message?: EmuMessage;
+  ephemeral?: EmuEphemeral;
+  viewId?: string;
+  actionId: string;
+  blockId?: string;
+  /** Overrides the button's value. */
+  value?: string;
+  /** Defaults to the message's channel. */
+  channelId?: string;
+  /** Send even if no such button is shown (a forged click). */
+  forge?: boolean;
+}
+
+/** The legacy verification token Slack still puts in payloads. */
+export const VERIFICATION_TOKEN = 'emulated-verification-token';
+
+export function signRequest(signingSecret: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000)): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
+  const ts = String(timestampSeconds);
+  const signature = createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex');
+  return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': ts };
+}
+
+export class SlackUserClient {
+  readonly appUrl: string;
+  readonly emulator: SlackEmulator;
+  readonly teamId: string;
+  readonly enterpriseId: string | undefined;
+  readonly ackTimeoutMs: number;
+  #secret: string;
+  /** Options the app offered for an external menu (`viewId/blockId/actionId`), for their labels. */
+  #offered = new Map<string, SelectedOption[]>();
+
+  constructor(opts: SlackUserClientOptions) {
+    this.appUrl = opts.appUrl;
+    this.emulator = opts.emulator;
+    this.teamId = opts.teamId ?? opts.emulator.teamId;
+    this.enterpriseId = opts.enterpriseId;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 3000;
+    this.#secret = opts.signingSecret;
+  }
+
+  signedHeaders(body: string, tsSeconds?: number): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
+    return signRequest(this.#secret, body, tsSeconds);
+  }
+
+  /** POSTs a raw body, signed, as a form (headers override, e.g. a bad signature). */
+  async send(rawBody: string, headers: Record<string, string> = {}): Promise<SlackResponse> {
+    const started = performance.now();
+    const all = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...this.signedHeaders(rawBody),
+      ...headers,
+    };
+    try {
+      const signal = this.ackTimeoutMs > 0 ? AbortSignal.timeout(this.ackTimeoutMs) : undefined;
+      const res = await fetch(this.appUrl, { method: 'POST', headers: all, body: rawBody, signal });
+      return { status: res.status, body: await res.text(), ms: performance.now() - started };
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError') return { status: 0, body: '', ms: performance.now() - started, timedOut: true };
+      throw err;
+    }
+  }
+
+  /** A slash command; the app's answer body (if any) is shown to the user, so it is recorded as an ephemeral. */
+  async command(userId: string, text: string, opts: { channelId?: string; command?: string } = {}): Promise<SlackResponse & { triggerId: string; responseUrl: string }> {
+    const channelId = opts.channelId ?? 'C0OPS';
+    const triggerId = this.emulator.issueTrigger(userId);
+    const responseUrl = this.emulator.issueResponseUrl(channelId, userId);
+    const fields: [string, string][] = [
+      ['token', VERIFICATION_TOKEN],
+      ['team_id', this.teamId],
+      ['team_domain', TEAM_DOMAIN],
+      ...(this.enterpriseId ? ([['enterprise_id', this.enterpriseId], ['enterprise_name', this.enterpriseId]] as [string, string][]) : []),
+      ['channel_id', channelId],
+      ['channel_name', this.#channelName(channelId)],
+      ['user_id', userId],
+      ['user_name', this.#user(userId).name],
+      ['command', opts.command ?? '/chime-account'],
+      ['text', text],
+      ['api_app_id', APP_ID],
+      ['is_enterprise_install', 'false'],
+      ['response_url', responseUrl],
+      ['trigger_id', triggerId],
+    ];
+    const res = await this.send(new URLSearchParams(fields).toString());
+    if (res.status === 200) this.emulator.applyCommandAck(channelId, userId, res.body);
+    return { ...res, triggerId, responseUrl };
+  }
+
+  /** A button click in a message (or ephemeral message) or in a modal. */
+  async clickButton(userId: string, where: ButtonTarget): Promise<SlackResponse & { triggerId: string }> {
+    if (where.viewId !== undefined) {
+      const v = this.#openView(where.viewId);
+      const ref = this.#button(v.view.blocks, where);
+      const triggerId = this.emulator.issueTrigger(userId, v.id);
+      const payload = { ...this.#common(userId), container: { type: 'view', view_id: v.id }, trigger_id: triggerId, view: v.view, actions: [buttonAction(ref, where)] };
+      return { ...(await this.#interaction(payload)), triggerId };
+    }
+    const target = where.message ? this.#latest(where.message) : where.ephemeral;
+    if (!target) throw new Error('clickButton: give a message, an ephemeral or a viewId');
+    const channelId = where.channelId ?? target.channel;
+    const ref = this.#button(target.blocks ?? [], where);
+    const triggerId = this.emulator.issueTrigger(userId);
+    const isEphemeral = where.message === undefined;
+    const payload: JsonObject = {
+      ...this.#common(userId),
+      container: { type: 'message', message_ts: target.ts, channel_id: channelId, is_ephemeral: isEphemeral },
+      trigger_id: triggerId,
+      channel: { id: channelId, name: this.#channelName(channelId) },
+      ...(isEphemeral ? {} : { message: this.#messageJson(target as EmuMessage) }),
+      state: { values: {} },
+      response_url: this.emulator.issueResponseUrl(channelId, userId, isEphemeral ? undefined : target.ts),
+      actions: [buttonAction(ref, where)],
+    };
+    return { ...(await this.#interaction(payload)), triggerId };
+  }
+
+  /**
+   * Chooses an option of a select menu in a modal. Slack keeps the choice in the view's state and sends block_actions
+   * only for menus outside input blocks or in input blocks with dispatch_action: true (otherwise status 0).
+   */
+  async selectOption(userId: string, viewId: string, actionId: string, blockId: string, value: string): Promise<SlackResponse & { triggerId?: string }> {
+    const v = this.#openView(viewId);
+    const ref = findElement(v.view.blocks, actionId, blockId);
+    if (!ref || !isOptionElement(ref.element.type)) throw new Error(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
+    const entered = enteredValue(ref, value, (r, val) => this.#option(v.id, r, val));
+    (v.view.state.values[blockId] ??= {})[actionId] = entered;
+    if (ref.isInput && ref.block.dispatch_action !== true) return { status: 0, body: '', ms: 0 };
+    const triggerId = this.emulator.issueTrigger(userId, v.id);
+    const { type, ...chosen } = entered;
+    const action = { type, action_id: actionId, block_id: blockId, ...chosen, action_ts: actionTs() };
+    const payload = { ...this.#common(userId), container: { type: 'view', view_id: v.id }, trigger_id: triggerId, view: v.view, actions: [action] };
+    return { ...(await this.#interaction(payload)), triggerId };
+  }
+
+  /**
+   * Types into an external_select: Slack asks the app for options (block_suggestion) once the query reaches the
+   * element's min_query_length (default 3); shorter queries send nothing (status 0).
+   * `problems` lists what Slack would refuse in the answer (over 100 options, text or value over 75 characters).
+   */
+  async suggest(userId: string, viewId: string, actionId: string, blockId: string, query: string): Promise<SlackResponse & { options?: unknown[]; json?: unknown; problems?: string[] }> {
+    const v = this.#openView(viewId);
+    const ref = findElement(v.view.blocks, actionId, blockId);
+    if (!ref || !String(ref.element.type).includes('external_select')) throw new Error(`suggest: no external_select ${blockId}/${actionId} in view ${viewId}`);
+    const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
+    if (query.length < min) return { status: 0, body: '', ms: 0 };
+    const payload = { ...this.#common(userId), type: 'block_suggestion', container: { type: 'view', view_id: v.id }, action_id: actionId, block_id: blockId, value: query, view: v.view };
+    const res = await this.#interaction(payload);
+    const json = parseJson(res.body);
+    if (!isObj(json)) return { ...res, json };
+    const options = [...(Array.isArray(json.options) ? json.options : []), ...optionsOf({ option_groups: json.option_groups })];
+    const problems = checkOffered(json, options);
+    this.#offered.set(`${v.id}/${blockId}/${actionId}`, options.filter(isObj).map(normalizeOption));
+    return { ...res, json, options, problems };
+  }
+
+  /**
+   * Submits a modal. `values`: block_id → action_id → the typed text or the chosen option's value (multi: comma-separated).
+   * Inputs not given keep what the user chose before, or their initial value. As Slack's client does, nothing is sent
+   * while a required input is empty or a plain_text_input breaks its min/max length (status 0, `blocked`), unless
+   * skipClientChecks. The app's ack is then applied to the emulator's view (update / push / errors / clear / close).
+   */
+  async submitView(
+    userId: string,
+    viewId: string,
+    values: Record<string, Record<string, string>> = {},
+    opts: { skipClientChecks?: boolean } = {},
+  ): Promise<SlackResponse & { json?: any; blocked?: Record<string, string> }> {
+    const v = this.#openView(viewId);
+    if (v.user !== userId) throw new Error(`submitView: view ${viewId} belongs to ${v.user}, not ${userId}`);
+    if (v.stack.at(-1) !== v.id) throw new Error(`submitView: view ${viewId} is not on top of its stack`);
+    const { state, blocked } = this.#submission(v, values);
+    if (!opts.skipClientChecks && Object.keys(blocked).length > 0) return { status: 0, body: '', ms: 0, blocked };
+    v.view.state.values = state;
+    delete v.errors;
+    const payload = { ...this.#common(userId), type: 'view_submission', trigger_id: this.emulator.issueTrigger(userId, v.id), view: v.view, response_urls: [] };
+    const res = await this.#interaction(payload);
+    if (res.status !== 200) return res;
+    this.emulator.applyViewResponse(viewId, res.body);
+    return { ...res, json: parseJson(res.body) };
+  }
+
+  /** Closes a modal with its close button; Slack sends view_closed only when notify_on_close (else status 0). */
+  async closeView(userId: string, viewId: string, notifyOnClose?: boolean): Promise<SlackResponse> {
+    const v = this.#openView(viewId);
+    const snapshot = v.view;
+    const cleared = snapshot.clear_on_close;
+    this.emulator.applyViewResponse(viewId, cleared ? { response_action: 'clear' } : '');
+    if (!(notifyOnClose ?? snapshot.notify_on_close)) return { status: 0, body: '', ms: 0 };
+    return this.#interaction({ ...this.#common(userId), type: 'view_closed', view: snapshot, is_cleared: cleared });
+  }
+
+  #interaction(payload: JsonObject): Promise<SlackResponse> {
+    const full = { type: 'block_actions', ...payload };
+    return this.send(new URLSearchParams({ payload: JSON.stringify(full) }).toString());
+  }
+
+  #common(userId: string): JsonObject {
+    const u = this.#user(userId);
+    const team = { id: this.teamId, domain: TEAM_DOMAIN, ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, enterprise_name: this.enterpriseId } : {}) };
+    return {
+      user: { id: userId, username: u.name, name: u.name, team_id: u.team_id ?? this.teamId },
+      api_app_id: APP_ID,
+      token: VERIFICATION_TOKEN,
+      team,
+      enterprise: this.enterpriseId ? { id: this.enterpriseId, name: this.enterpriseId } : null,
+      is_enterprise_install: false,
+    };
+  }
+
+  /** Full state for a submission, and what Slack's client would refuse. */
+  #submission(v: EmuView, values: Record<string, Record<string, string>>): { state: StateValues; blocked: Record<string, string> } {
+    const refs = elementsOf(v.view.blocks);
+    for (const [blockId, actions] of Object.entries(values)) {
+      for (const actionId of Object.keys(actions)) {
+        if (!refs.some((r) => r.blockId === blockId && r.actionId === actionId)) throw new Error(`submitView: no element ${blockId}/${actionId} in view ${v.id}`);
+      }
+    }
+    const state = structuredClone(v.view.state.values);
+    const blocked: Record<string, string> = {};
+    for (const ref of refs) {
+      const given = values[ref.blockId]?.[ref.actionId];
+      const current = state[ref.blockId]?.[ref.actionId];
+      const value = given !== undefined ? enteredValue(ref, given, (r, val) => this.#option(v.id, r, val)) : (current ?? (ref.isInput ? initialValue(ref) : undefined));
+      if (!value) continue;
+      (state[ref.blockId] ??= {})[ref.actionId] = value;
+      const refusal = ref.isInput ? clientCheck(ref, value) : undefined;
+      if (refusal) blocked[ref.blockId] = refusal;
+    }
+    return { state, blocked };
+  }
+
+  #option(viewId: string, ref: ElementRef, value: string): SelectedOption {
+    return lookupOption(ref, value, this.#offered.get(`${viewId}/${ref.blockId}/${ref.actionId}`));
+  }
+
+  #button(blocks: JsonObject[], where: ButtonTarget): ElementRef | undefined {
+    const ref = findElement(blocks, where.actionId, where.blockId);
+    if ((!ref || ref.element.type !== 'button') && !where.forge) {
+      throw new Error(`clickButton: no button ${where.blockId ?? '*'}/${where.actionId} is shown (pass forge: true to send anyway)`);
+    }
+    return ref;
+  }
+
+  #openView(viewId: string): EmuView {
+    const v = this.emulator.views.get(viewId);
+    if (!v) throw new Error(`no view ${viewId} in the emulator`);
+    if (v.closed) throw new Error(`view ${viewId} is closed`);
+    return v;
+  }
+
+  /** The emulator's current version of a message (tests may hold an old copy). */
+  #latest(m: EmuMessage): EmuMessage {
+    const current = this.emulator.messages.find((x) => x.channel === m.channel && x.ts === m.ts) ?? m;
+    if (current.deleted) throw new Error(`message ${m.ts} in ${m.channel} was deleted`);
+    return current;
+  }
+
+  #messageJson(m: EmuMessage): JsonObject {
+    return { type: 'message', user: m.user, bot_id: BOT_ID, app_id: APP_ID, text: m.text, ts: m.ts, team: this.teamId, blocks: m.blocks ?? [], ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) };
+  }
+
+  #user(userId: string): { name: string; team_id?: string } {
+    return this.emulator.users.get(userId) ?? { name: userId };
+  }
+
+  #channelName(channelId: string): string {
+    if (channelId.startsWith('D')) return 'directmessage';
+    return this.emulator.channels.get(channelId)?.name ?? 'privategroup';
+  }
+}
+
+function buttonAction(ref: ElementRef | undefined, where: ButtonTarget): JsonObject {
+  const el = ref?.element ?? {};
+  const value = where.value ?? str(el.value);
+  return {
+    type: 'button',
+    action_id: where.actionId,
+    block_id: ref?.blockId ?? where.blockId ?? '',
+    text: el.text ?? { type: 'plain_text', text: where.actionId, emoji: true },
+    ...(value !== undefined ? { value } : {}),
+    ...(el.style !== undefined ? { style: el.style } : {}),
+    action_ts: actionTs(),
+  };
+}
+
+function checkOffered(json: JsonObject, options: unknown[]): string[] {
+  const out: string[] = [];
+  if ((Array.isArray(json.options) ? json.options.length : 0) > 100) out.push('no more than 100 options allowed');
+  if ((Array.isArray(json.option_groups) ? json.option_groups.length : 0) > 100) out.push('no more than 100 option groups allowed');
+  options.forEach((o, i) => {
+    const label = isObj(o) && isObj(o.text) ? str(o.text.text) : undefined;
+    const value = isObj(o) ? str(o.value) : undefined;
+    if (label === undefined || label.length > 75) out.push(`option ${i}: text must be 1–75 characters`);
+    if (value === undefined || value.length > 75) out.push(`option ${i}: value must be 1–75 characters`);
+  });
+  return out;
+}
+
+function actionTs(): string {
+  return (Date.now() / 1000).toFixed(6);
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
