@@ -130,13 +130,13 @@ export class ChangeWorkflow {
   async canDecide(actor: Actor, requestId: string): Promise<Outcome> {
     const request = await this.#d.store.getRequest(requestId);
     if (!request || request.teamId !== actor.teamId) return { ok: false, message: 'There is no such request in this workspace.' };
-    const role = await this.checkRole('approvers', actor.userId);
-    if (!role.ok) return this.#refused(actor, fromRequest(request), roleMessage(role));
     if (request.requesterId === actor.userId)
       return { ok: false, message: 'You can’t approve or reject your own request: another approver must.' };
     if (request.state !== 'pending') return { ok: false, message: `This request is already ${request.state}.` };
     if (request.expiresAt <= this.#now()) return { ok: false, message: 'This request has expired.' };
     if (request.approvals.some((a) => a.userId === actor.userId)) return { ok: false, message: 'You have already approved this request.' };
+    const role = await this.checkRole('approvers', actor.userId);
+    if (!role.ok) return this.#refused(actor, fromRequest(request), roleMessage(role));
     return { ok: true, value: request };
   }
 

@@ -1,0 +1,189 @@
+/** Four-eyes approvals: cards, approve / reject modals, checks at click and submit, exactly-once apply, drift, revert. */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { SAMPLE } from '../../src/emulators/chime/seed.ts';
+import type { EmuMessage } from '../../src/emulators/slack/server.ts';
+import { modalOf, openForm, requestChange, startHarness, viewText, type Harness } from '../helpers/harness.ts';
+
+const POLICY = {
+  roles: { viewers: ['*'], requesters: ['U0ALICE', 'S0CHIMEOPS'], approvers: ['U0BOB', 'S0SECOPS'] },
+  approval: { required: 'always', approvers_required: 1, expires_after: '24h', reason: 'optional' },
+};
+
+const updates = (h: Harness) => h.chime.calls.filter((c) => c.operation === 'UpdateAccount');
+const hasButtons = (m: EmuMessage) => JSON.stringify(m.blocks).includes('request_approve');
+/** The pending card for the account (with its buttons). */
+const cardFor = (h: Harness, accountId: string) =>
+  h.slack.waitFor(() => h.slack.messages.findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId) && hasButtons(m)));
+const latest = (h: Harness, m: EmuMessage) => h.slack.messages.find((x) => x.ts === m.ts && x.channel === m.channel)!;
+/** The request ID on a card's buttons (to click a button the card no longer shows: a late or forged click). */
+const requestIdOf = (m: EmuMessage) => JSON.stringify(m.blocks).match(/"request_approve".*?"value":"([0-9a-f-]{36})"/)![1]!;
+
+async function approve(h: Harness, approver: string, card: EmuMessage, comment?: string) {
+  const click = await h.user.clickButton(approver, { message: card, actionId: 'request_approve' });
+  assert.equal(click.status, 200);
+  const modal = await modalOf(h, approver, 'chime_approve');
+  return h.user.submitView(approver, modal.id, comment ? { comment: { comment_input: comment } } : {});
+}
+
+describe('approvals', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ policy: POLICY })));
+  after(() => h.close());
+  beforeEach(() => h.chime.reset());
+
+  it('a confirmed change waits on a card; a second person approves in a modal; then it is applied and the thread says so', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Revenue', reason: 'new org chart' });
+    const card = await cardFor(h, SAMPLE.team);
+    assert.ok(hasButtons(card));
+    assert.match(JSON.stringify(card.blocks), /new org chart/);
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0ALICE' && /waiting for approval/.test(e.text)));
+    assert.equal(updates(h).length, 0, 'nothing applied before approval');
+
+    const click = await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
+    assert.equal(click.status, 200);
+    const modal = await modalOf(h, 'U0BOB', 'chime_approve');
+    assert.match(viewText(modal), /Acme Sales.*Acme Revenue/);
+    assert.match(viewText(modal), /new org chart/);
+    await h.user.submitView('U0BOB', modal.id, { comment: { comment_input: 'ok' } });
+    await h.settle();
+
+    assert.equal(updates(h).length, 1);
+    assert.equal(h.chime.accounts.get(SAMPLE.team)!.Name, 'Acme Revenue');
+    const updated = latest(h, card);
+    assert.ok(updated.edited && !hasButtons(updated), 'card updated, buttons gone');
+    assert.match(JSON.stringify(updated.blocks), /Applied/);
+    const summary = h.slack.messages.find((m) => m.thread_ts === card.ts && m.reply_broadcast && /updated/.test(m.text));
+    assert.ok(summary, 'summary in the thread, broadcast to the channel');
+    assert.ok(h.slack.messages.some((m) => m.thread_ts === card.ts && /approved/.test(m.text)));
+  });
+
+  it('refuses self-approval and non-approvers at the click, ephemerally, changing nothing', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name: 'Support 2' });
+    const card = await cardFor(h, SAMPLE.lwa);
+    await h.user.clickButton('U0ALICE', { message: card, actionId: 'request_approve' });
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0ALICE' && /your own request/.test(e.text)));
+    await h.user.clickButton('U0EVE', { message: card, actionId: 'request_approve' });
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0EVE' && /approvers/.test(e.text)));
+    assert.equal(updates(h).length, 0);
+    assert.ok(hasButtons(latest(h, card)));
+  });
+
+  it('checks the approver role again at the modal submit (removed from the group meanwhile)', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name: 'Globex 2' });
+    const card = await cardFor(h, SAMPLE.oidc);
+    await h.user.clickButton('U0CAROL', { message: card, actionId: 'request_approve' });
+    const modal = await modalOf(h, 'U0CAROL', 'chime_approve');
+    h.slack.usergroups.set('S0SECOPS', ['U0BOB']);
+    await h.restart(); // drops the 60 s group cache
+    const res = await h.user.submitView('U0CAROL', modal.id, {});
+    assert.match(JSON.stringify(res.json.view), /approvers/);
+    await h.settle();
+    assert.equal(updates(h).length, 0);
+    h.slack.usergroups.set('S0SECOPS', ['U0BOB', 'U0CAROL']);
+  });
+
+  it('reject needs a reason; the card and thread say who rejected it and why', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.directory, { license: 'Basic' });
+    const card = await cardFor(h, SAMPLE.directory);
+    const requestId = requestIdOf(card);
+    await h.user.clickButton('U0BOB', { message: card, actionId: 'request_reject' });
+    const modal = await modalOf(h, 'U0BOB', 'chime_reject');
+    const empty = await h.user.submitView('U0BOB', modal.id, { comment: { comment_input: ' ' } }, { skipClientChecks: true });
+    assert.equal(empty.json.response_action, 'errors');
+    await h.user.submitView('U0BOB', modal.id, { comment: { comment_input: 'not this quarter' } });
+    await h.settle();
+    const updated = latest(h, card);
+    assert.match(JSON.stringify(updated.blocks), /Rejected.*U0BOB.*not this quarter/);
+    assert.equal(updates(h).length, 0);
+    const late = await h.user.clickButton('U0CAROL', { message: card, actionId: 'request_approve', forge: true, value: requestId });
+    assert.equal(late.status, 200);
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0CAROL' && /already rejected/.test(e.text)));
+  });
+
+  it('the requester can cancel their own pending request; nobody else can', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.noLicenses, { name: 'Umbrella R&D' });
+    const card = await cardFor(h, SAMPLE.noLicenses);
+    await h.user.clickButton('U0BOB', { message: card, actionId: 'request_cancel' });
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0BOB' && /Only the person/.test(e.text)));
+    await h.user.clickButton('U0ALICE', { message: card, actionId: 'request_cancel' });
+    await h.settle();
+    assert.match(JSON.stringify(latest(h, card).blocks), /Cancelled/);
+  });
+
+  it('20 concurrent approvals of one request cause exactly one UpdateAccount', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Concurrency' });
+    const card = await cardFor(h, SAMPLE.team);
+    // Bob opens the approve modal 20 times (double clicks, retries) and submits them all at once.
+    const modals = [];
+    for (let i = 0; i < 20; i++) {
+      const click = await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve', forge: true });
+      assert.equal(click.status, 200);
+      modals.push(await modalOf(h, 'U0BOB', 'chime_approve', (v) => !modals.some((m) => m.id === v.id)));
+    }
+    const results = await Promise.all(modals.map((m) => h.user.submitView('U0BOB', m.id, {})));
+    assert.ok(results.every((r) => r.status === 200));
+    await h.settle();
+    assert.equal(updates(h).filter((c) => c.accountId === SAMPLE.team).length, 1);
+    const request = (await h.bot.store.requestsIn('applied')).find((r) => r.change.name === 'Acme Concurrency')!;
+    assert.equal(request.approvals.length, 1);
+  });
+
+  it('drift: an account changed since the review is not overwritten — marked stale, and the thread says so', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name: 'Support Drift' });
+    const card = await cardFor(h, SAMPLE.lwa);
+    h.chime.accounts.get(SAMPLE.lwa)!.Name = 'Changed Elsewhere';
+    await approve(h, 'U0BOB', card);
+    await h.settle();
+    assert.equal(updates(h).length, 0);
+    assert.equal(h.chime.accounts.get(SAMPLE.lwa)!.Name, 'Changed Elsewhere');
+    assert.ok(h.slack.messages.some((m) => m.thread_ts === card.ts && /changed since/.test(m.text + JSON.stringify(m.blocks))));
+  });
+
+  it('revert opens the form prefilled with the recorded before values, as a new request', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name: 'Globex Revert Me' });
+    const card = await cardFor(h, SAMPLE.oidc);
+    await approve(h, 'U0BOB', card);
+    await h.settle();
+    const summary = h.slack.messages.find((m) => m.thread_ts === card.ts && JSON.stringify(m.blocks ?? []).includes('change_revert'))!;
+    await h.user.clickButton('U0ALICE', { message: summary, actionId: 'change_revert' });
+    const form = await modalOf(h, 'U0ALICE', 'chime_change', (v) => /Reverting/.test(viewText(v)));
+    const name = form.view.blocks.find((b) => b.block_id === 'name') as any;
+    assert.equal(name.element.initial_value, 'Globex');
+    await h.user.submitView('U0ALICE', form.id, {});
+    await h.user.submitView('U0ALICE', h.slack.topView('U0ALICE')!.id, {});
+    const pending = await h.bot.store.requestsIn('pending');
+    assert.ok(pending.some((r) => r.revertOf && r.change.name === 'Globex'));
+  });
+});
+
+describe('two approvers, expiry, and restart', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ policy: { ...POLICY, approval: { ...POLICY.approval, approvers_required: 2, expires_after: '2s' } } })));
+  after(() => h.close());
+
+  it('needs two distinct approvers; the same one twice is refused', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Two Keys' });
+    const card = await cardFor(h, SAMPLE.team);
+    await approve(h, 'U0BOB', card);
+    await h.settle();
+    assert.equal(updates(h).length, 0);
+    await h.user.clickButton('U0BOB', { message: latest(h, card), actionId: 'request_approve' });
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0BOB' && /already approved/.test(e.text)));
+    await approve(h, 'U0CAROL', latest(h, card));
+    await h.settle();
+    assert.equal(updates(h).length, 1);
+  });
+
+  it('pending requests survive a restart, then expire: the card is updated and a late click refused', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.directory, { name: 'Will Expire' });
+    const card = await cardFor(h, SAMPLE.directory);
+    const requestId = requestIdOf(card);
+    await h.restart();
+    assert.equal((await h.bot.store.requestsIn('pending')).length >= 1, true);
+    await h.slack.waitFor(() => /Expired/.test(JSON.stringify(latest(h, card).blocks)), 6_000);
+    await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve', forge: true, value: requestId });
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0BOB' && /expired/.test(e.text)));
+    assert.equal(h.chime.accounts.get(SAMPLE.directory)!.Name, 'Acme Engineering');
+  });
+});
