@@ -31,10 +31,6 @@ const envSchema = z
     AUDIT_CHANNEL_ID: channelId.optional(),
     APPROVAL_CHANNEL_ID: channelId.optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
   });
 
 type Env = z.output<typeof envSchema>;
@@ -65,9 +61,12 @@ function present(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  const parsed = envSchema.safeParse(present(env));
-  if (!parsed.success)
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) };
+  const vars = present(env);
+  const parsed = envSchema.safeParse(vars);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+  if (!vars.SLACK_APP_TOKEN && !vars.SLACK_SIGNING_SECRET)
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const e = parsed.data;
   const policy = loadPolicy(e.POLICY_FILE);
   if (!policy.ok) return { ok: false, problems: policy.problems };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import type { EmuMessage } from '../../src/emulators/slack/server.ts';
+import type { EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
 import { modalOf, openForm, requestChange, startHarness, viewText, type Harness } from '../helpers/harness.ts';
 
 const POLICY = {
@@ -115,7 +115,7 @@ describe('approvals', () => {
     await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Concurrency' });
     const card = await cardFor(h, SAMPLE.team);
     // Bob opens the approve modal 20 times (double clicks, retries) and submits them all at once.
-    const modals = [];
+    const modals: EmuView[] = [];
     for (let i = 0; i < 20; i++) {
       const click = await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve', forge: true });
       assert.equal(click.status, 200);
