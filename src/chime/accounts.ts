@@ -35,6 +35,8 @@ export function createChimeClient(options: ChimeAccountsOptions): ChimeClient {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(options.timeoutMs, 3_000),
       requestTimeout: options.timeoutMs,
+      // Without this, a request past requestTimeout only logs a warning and goes on waiting.
+      throwOnRequestTimeout: true,
     }),
   });
 }

@@ -1,0 +1,34 @@
+import type { Account } from '@aws-sdk/client-chime';
+import type { ChimeFault } from './faults.ts';
+
+/** One request the emulator received (control routes excluded). */
+export interface ChimeCall {
+  /** GetAccount | UpdateAccount | ListAccounts, or 'Unknown' for an unrouted request. */
+  operation: string;
+  accountId?: string;
+  query?: Record<string, string>;
+  /** Parsed JSON body, or the raw text when it was not JSON. */
+  body?: unknown;
+  /** HTTP status answered; 0 while the request is pending (latency) or hanging. */
+  status: number;
+  requestId: string;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+export interface ChimeEmulator {
+  /** e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** Live state; tests read and write it. */
+  accounts: Map<string, Account>;
+  /** AccountId → users' e-mail addresses, for ListAccounts' `user-email` filter. */
+  members: Map<string, string[]>;
+  /** Every Chime request received, in order. */
+  calls: ChimeCall[];
+  addFault(f: ChimeFault): void;
+  clearFaults(): void;
+  /** Reseed accounts, clear calls and faults. */
+  reset(): void;
+  /** Stops listening and destroys open sockets (hanging requests included). */
+  close(): Promise<void>;
+}
