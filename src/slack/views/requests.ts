@@ -86,6 +86,25 @@ export function auditLine(e: AuditEntry): string {
   return `:memo: ${actor} ${VERBS[e.action]} ${account}${change}${detail}`;
 }
 
+/** A short note in the request's thread: the card above already shows the change. */
+export function threadNote(e: AuditEntry, r: ChangeRequest): string {
+  const who = mention(e.actorId);
+  switch (e.action) {
+    case 'approved': {
+      const comment = r.approvals.find((a) => a.userId === e.actorId)?.comment;
+      return `:white_check_mark: ${who} approved (${r.approvals.length} of ${r.approvalsRequired})${comment ? `: “${esc(comment)}”` : ''}`;
+    }
+    case 'rejected':
+      return `:no_entry: ${who} rejected the change: “${esc(e.detail ?? '')}”`;
+    case 'cancelled':
+      return `:heavy_multiplication_x: ${who} cancelled the request.`;
+    case 'expired':
+      return ':alarm_clock: The request expired: nobody approved it in time. Request it again if it is still needed.';
+    default:
+      return auditLine(e);
+  }
+}
+
 export class SlackAnnouncer implements Announcer {
   readonly #auditChannelId?: string;
 
@@ -117,7 +136,7 @@ export class SlackAnnouncer implements Announcer {
       case 'rejected':
       case 'cancelled':
       case 'expired':
-        posts.push({ kind: 'card', requestId: r.id }, inThread(line));
+        posts.push({ kind: 'card', requestId: r.id }, inThread(threadNote(entry, r)));
         break;
       case 'applied': {
         if (hasCard) posts.push({ kind: 'card', requestId: r.id });
