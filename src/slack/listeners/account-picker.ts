@@ -4,6 +4,7 @@
  */
 import type { AllMiddlewareArgs, BlockAction, BlockSuggestion, SlackActionMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import type { PlainTextOption } from '@slack/types';
+import { roleMessage } from '../../workflow/changes.ts';
 import { ACCOUNT_ID } from '../command-text.ts';
 import { actorOf, EXPIRED_FORM, sessionFor, type Deps } from '../context.ts';
 import { messageView } from '../views/modals.ts';
@@ -45,7 +46,10 @@ export function accountPickedListener(deps: Deps) {
       return;
     }
     const role = await deps.workflow.checkRole('requesters', actor.userId);
-    if (!role.ok) return;
+    if (!role.ok) {
+      await client.views.update({ view_id: viewId, view: messageView(roleMessage(role)) });
+      return;
+    }
     await fillChangeModal(deps, client, session, accountId, body.view?.hash);
   };
 }
