@@ -187,3 +187,37 @@ describe('two approvers, expiry, and restart', () => {
     assert.equal(h.chime.accounts.get(SAMPLE.directory)!.Name, 'Acme Engineering');
   });
 });
+
+describe('approval channel, group mention, and a crash left in applying', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ policy: { ...POLICY, approval: { ...POLICY.approval, mention: 'S0SECOPS' } }, env: { APPROVAL_CHANNEL_ID: 'C0APPROVALS' } })));
+  after(() => h.close());
+
+  it('posts the card in APPROVAL_CHANNEL_ID mentioning the approvers’ group, and the summary where the command was typed', async () => {
+    await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Elsewhere' });
+    const card = await cardFor(h, SAMPLE.team);
+    assert.equal(card.channel, 'C0APPROVALS');
+    assert.match(JSON.stringify(card.blocks), /<!subteam\^S0SECOPS>/);
+    await approve(h, 'U0BOB', card);
+    await h.settle();
+    assert.ok(h.slack.messages.some((m) => m.channel === 'C0OPS' && !m.thread_ts && /updated/.test(m.text)), 'summary in the invoking channel');
+    assert.ok(h.slack.messages.some((m) => m.channel === 'C0APPROVALS' && m.thread_ts === card.ts && /updated/.test(m.text)), 'and in the card’s thread');
+  });
+
+  it('reconciles requests left applying by a crash: applied when Chime shows the change, failed when it does not', async () => {
+    const base = {
+      teamId: 'T0TEAM', channelId: 'C0OPS', cardChannelId: 'C0OPS', requesterId: 'U0ALICE', state: 'applying' as const,
+      approvalsRequired: 0, approvals: [], createdAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), updatedAt: new Date(),
+    };
+    const none = () => ({ audit: [], posts: [] });
+    h.chime.accounts.get(SAMPLE.lwa)!.Name = 'Landed Before Crash';
+    await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000a', accountId: SAMPLE.lwa, before: { name: 'Acme Support', license: 'Basic' }, change: { name: 'Landed Before Crash' } }, none);
+    await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000b', accountId: SAMPLE.oidc, before: { name: 'Globex', license: 'Pro' }, change: { name: 'Never Arrived' } }, none);
+    const callsBefore = updates(h).length;
+    await h.restart();
+    await h.slack.waitFor(() => h.slack.messages.filter((m) => /stopped while applying/.test(JSON.stringify(m.blocks ?? []))).length >= 2);
+    assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000a'))!.state, 'applied');
+    assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000b'))!.state, 'failed');
+    assert.equal(updates(h).length, callsBefore, 'reconciling never calls UpdateAccount');
+  });
+});
