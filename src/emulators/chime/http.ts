@@ -1,28 +1,12 @@
 /** Small HTTP helpers shared by the Chime routes and the control routes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody as readBodyUpTo } from '../body.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** The whole request body as text (bodies above 1 MiB are cut off, which makes them invalid JSON). */
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+export { jsonOrText } from '../body.ts';
 
-/** Parsed JSON, or the raw text when it is not JSON (undefined when empty). */
-export function jsonOrText(raw: string): unknown {
-  if (raw === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
-}
+export const readBody = (req: IncomingMessage): Promise<string> => readBodyUpTo(req, MAX_BODY_BYTES);
 
 export function sendJson(
   res: ServerResponse,

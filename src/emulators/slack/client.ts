@@ -2,6 +2,7 @@
  * A simulated Slack user: sends signed slash commands and interaction payloads to the app's /slack/events endpoint,
  * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
  */
+import { jsonOrText } from '../body.ts';
 import { createHmac } from 'node:crypto';
 import type { ElementRef } from './blocks.ts';
 import { elementsOf, findElement, optionsOf } from './blocks.ts';
@@ -181,7 +182,7 @@ export class SlackUserClient {
     if (query.length < min) return { status: 0, body: '', ms: 0 };
     const payload = { ...this.#common(userId), type: 'block_suggestion', container: { type: 'view', view_id: v.id }, action_id: actionId, block_id: blockId, value: query, view: v.view };
     const res = await this.#interaction(payload);
-    const json = parseJson(res.body);
+    const json = jsonOrText(res.body);
     if (!isObj(json)) return { ...res, json };
     const options = [...(Array.isArray(json.options) ? json.options : []), ...optionsOf({ option_groups: json.option_groups })];
     const problems = checkOffered(json, options);
@@ -212,7 +213,7 @@ export class SlackUserClient {
     const res = await this.#interaction(payload);
     if (res.status !== 200) return res;
     this.emulator.applyViewResponse(viewId, res.body);
-    return { ...res, json: parseJson(res.body) };
+    return { ...res, json: jsonOrText(res.body) };
   }
 
   /** Closes a modal with its close button; Slack sends view_closed only when notify_on_close (else status 0). */
@@ -336,11 +337,3 @@ function actionTs(): string {
   return (Date.now() / 1000).toFixed(6);
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}

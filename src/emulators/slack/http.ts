@@ -1,5 +1,6 @@
 /** Reading Web API requests the way Slack accepts them, and writing answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody as readBodyUpTo } from '../body.ts';
 import type { JsonObject } from './types.ts';
 import { isObj } from './util.ts';
 
@@ -7,15 +8,7 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Arguments that carry JSON inside a form field. */
 const JSON_FIELDS = ['view', 'blocks', 'attachments', 'metadata'];
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+export const readBody = (req: IncomingMessage): Promise<string> => readBodyUpTo(req, MAX_BODY_BYTES);
 
 /** Arguments from the query string and a form-encoded or JSON body; JSON form fields are parsed. */
 export function parseArgs(contentType: string | undefined, raw: string, query: URLSearchParams): { args: JsonObject; error?: string } {

@@ -1,7 +1,7 @@
 /** Web API methods: each takes parsed arguments and returns Slack's JSON answer. */
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView, withIds } from './blocks.ts';
 import { APP_ID, BOT_ID, TEAM_DOMAIN } from './seed.ts';
-import type { EmulatorState } from './state.ts';
+import type { EmulatorState, Trigger } from './state.ts';
 import { dmId } from './state.ts';
 import type { EmuMessage, EmuView, JsonObject } from './types.ts';
 import { bool, isObj, str } from './util.ts';
@@ -29,23 +29,16 @@ export const METHODS: Record<string, Method> = {
   }),
 
   'views.open': (s, args) => {
-    const problems = validateView(args.view);
-    if (problems.length > 0) return fail('invalid_arguments', problems);
-    const view = args.view as JsonObject;
-    if (duplicateExternalId(s, view)) return fail('duplicate_external_id');
-    const taken = s.takeTrigger(args.trigger_id);
-    if (!taken.ok) return fail(taken.error);
-    return { ok: true, view: s.viewStore.open(taken.trigger.user, view).view };
+    const checked = viewWithTrigger(s, args);
+    if ('error' in checked) return checked.error;
+    return { ok: true, view: s.viewStore.open(checked.trigger.user, checked.view).view };
   },
 
   'views.push': (s, args) => {
-    const problems = validateView(args.view);
-    if (problems.length > 0) return fail('invalid_arguments', problems);
-    const view = args.view as JsonObject;
-    if (duplicateExternalId(s, view)) return fail('duplicate_external_id');
-    const taken = s.takeTrigger(args.trigger_id);
-    if (!taken.ok) return fail(taken.error);
-    const { user, viewId } = taken.trigger;
+    const checked = viewWithTrigger(s, args);
+    if ('error' in checked) return checked.error;
+    const { view } = checked;
+    const { user, viewId } = checked.trigger;
     const from = viewId === undefined ? s.viewStore.topOf(user) : s.views.get(viewId);
     // A trigger from outside any modal: Slack's behaviour is not documented; this opens a new modal.
     if (!from || from.closed) return { ok: true, view: s.viewStore.open(user, view).view };
@@ -170,6 +163,17 @@ function content(args: JsonObject, needed: boolean): { text: string; blocks?: Js
   if (empty && (needed || args.blocks !== undefined || args.text !== undefined)) return { error: fail('no_text') };
   if (text.length > MAX_TEXT) return { error: fail('msg_too_long') };
   return { text, blocks };
+}
+
+/** views.open / views.push: a valid view and a trigger Slack still honours, or the error Slack answers. */
+function viewWithTrigger(s: EmulatorState, args: JsonObject): { view: JsonObject; trigger: Trigger } | { error: JsonObject } {
+  const problems = validateView(args.view);
+  if (problems.length > 0) return { error: fail('invalid_arguments', problems) };
+  const view = args.view as JsonObject;
+  if (duplicateExternalId(s, view)) return { error: fail('duplicate_external_id') };
+  const taken = s.takeTrigger(args.trigger_id);
+  if (!taken.ok) return { error: fail(taken.error) };
+  return { view, trigger: taken.trigger };
 }
 
 function duplicateExternalId(s: EmulatorState, view: JsonObject): boolean {

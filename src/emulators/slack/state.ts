@@ -17,7 +17,7 @@ export interface StateOptions {
   now?: () => number;
 }
 
-interface Trigger {
+export interface Trigger {
   user: string;
   viewId?: string;
   issuedAt: number;

@@ -1,4 +1,5 @@
 /** Modal views: stacks, hashes, state values, and how Slack applies view_submission acks. */
+import { jsonOrText } from '../body.ts';
 import { carryState, elementsOf, validateView, withIds } from './blocks.ts';
 import { APP_ID, BOT_ID } from './seed.ts';
 import type { EmuView, JsonObject, StateValues, ViewObject } from './types.ts';
@@ -74,7 +75,7 @@ export class ViewStore {
     const refuse = (errors: string[]): void => {
       v.ackErrors = errors;
     };
-    const body = typeof ack === 'string' ? parseJson(ack) : ack;
+    const body = typeof ack === 'string' ? jsonOrText(ack) : ack;
     if (typeof body === 'string') return refuse(['the ack body is not JSON']);
     if (!isObj(body) || body.response_action === undefined) return this.close(v);
     switch (body.response_action) {
@@ -161,11 +162,3 @@ function asBlocks(x: unknown): JsonObject[] {
   return Array.isArray(x) ? x.filter(isObj) : [];
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
