@@ -117,6 +117,21 @@ describe('roles at every step', () => {
   });
 });
 
+describe('workspace_admins', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ policy: { roles: { viewers: ['workspace_admins'], requesters: [] } } })));
+  after(() => h.close());
+
+  it('admits admins and owners (users.info), refuses others', async () => {
+    await h.user.command('U0DAVE', `show ${SAMPLE.team}`);
+    await ephemeralFor(h, 'U0DAVE', /Acme Sales/);
+    await h.user.command('U0OWEN', `show ${SAMPLE.team}`);
+    await ephemeralFor(h, 'U0OWEN', /Acme Sales/);
+    await h.user.command('U0EVE', `show ${SAMPLE.team}`);
+    await ephemeralFor(h, 'U0EVE', /viewers/);
+  });
+});
+
 describe('hostile names', () => {
   let h: Harness;
   before(async () => (h = await startHarness()));

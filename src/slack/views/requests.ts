@@ -5,7 +5,7 @@
 import type { KnownBlock } from '@slack/types';
 import { applied, type Account } from '../../domain/account.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
-import type { ChangeRequest } from '../../domain/request.ts';
+import { isFinal, type ChangeRequest } from '../../domain/request.ts';
 import type { OutboxItem } from '../../store/store.ts';
 import type { Announcer } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
@@ -49,7 +49,16 @@ export function cardMessage(r: ChangeRequest, mentionGroup?: string): { text: st
         md(`*Approvals (${r.approvals.length} of ${r.approvalsRequired})*\n${approvals}`),
       ],
     },
-    { type: 'context', elements: [md(`${status} · requested ${slackDate(r.createdAt)} · expires ${slackDate(r.expiresAt)}`)] },
+    {
+      type: 'context',
+      elements: [
+        md(
+          isFinal(r.state)
+            ? `${status} · ${slackDate(r.updatedAt)} · requested ${slackDate(r.createdAt)}`
+            : `${status} · requested ${slackDate(r.createdAt)} · expires ${slackDate(r.expiresAt)}`,
+        ),
+      ],
+    },
   ];
   if (r.state === 'pending')
     blocks.push({
