@@ -125,6 +125,7 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
   });
 
   let sweep: NodeJS.Timeout | undefined;
+  let server: Server | undefined;
   const runSweep = async () => {
     try {
       await workflow.expireDue();
@@ -140,8 +141,9 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     workflow,
     outbox,
     async start() {
-      const server = (await app.start(config.port)) as Server | undefined;
-      const address = socketMode ? undefined : server?.address();
+      const started = (await app.start(config.port)) as Server | undefined;
+      server = socketMode ? undefined : started;
+      const address = server?.address();
       outbox.start();
       sweep = setInterval(runSweep, options.sweepMs ?? 30_000);
       sweep.unref();
@@ -152,7 +154,11 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     async stop() {
       ready = false;
       clearInterval(sweep);
+      // app.stop() waits for every open connection to end: a client that never finishes sending its request must
+      // not hold the shutdown up. Past Bolt's 3 s ack window every request it received has been answered.
+      const cut = setTimeout(() => server?.closeAllConnections(), 3_500);
       await app.stop();
+      clearTimeout(cut);
       await workflow.idle();
       outbox.kick();
       await outbox.settle();

@@ -13,6 +13,9 @@ if (!loaded.ok) {
 }
 
 const bot = createBot(loaded.config);
+// Bolt's HTTP receiver handles each request in a promise nobody awaits, so a body it can't handle (a signed
+// `payload=null`) rejects it. Log it and keep serving: every change lives in the store, not in that promise.
+process.on('unhandledRejection', (reason) => bot.app.logger.error('unhandled rejection (the bot keeps running)', reason));
 const port = await bot.start();
 bot.app.logger.info(
   loaded.config.slack.appToken ? `chime-account is running in Socket Mode (health on port ${port})` : `chime-account is listening on port ${port}`,

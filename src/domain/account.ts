@@ -52,13 +52,23 @@ export function lockReason(account: Account, allowed: boolean): string | undefin
 
 // Control characters (C0, DEL, C1) and line/paragraph separators never belong in an account name.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+// Text-direction embeddings, overrides and isolates make a name (and the text after it) display in another order.
+const DIRECTION = /[\u202a-\u202e\u2066-\u2069]/u;
+// Invisible characters that only make look-alikes (zero-width space, word joiner, BOM). ZWJ and ZWNJ stay: emoji
+// sequences and some scripts need them.
+const INVISIBLE = /[\u200b\u2060\ufeff]/u;
+// Something visible: not only spaces and format characters.
+const VISIBLE = /[^\s\p{Z}\p{Cf}]/u;
 
 export const accountNameSchema = z
   .string({ error: 'Enter a name.' })
   .trim()
   .min(1, { error: 'Enter a name: it can’t be blank.' })
+  .refine((s) => VISIBLE.test(s), { error: 'Enter a name: it can’t be blank.' })
   .refine((s) => [...s].length <= NAME_MAX, { error: `Use at most ${NAME_MAX} characters.` })
-  .refine((s) => !CONTROL.test(s), { error: 'Remove control characters from the name.' });
+  .refine((s) => !CONTROL.test(s), { error: 'Remove control characters from the name.' })
+  .refine((s) => !DIRECTION.test(s), { error: 'Remove the text-direction characters from the name: they change how it displays.' })
+  .refine((s) => !INVISIBLE.test(s), { error: 'Remove the invisible characters (such as zero-width spaces) from the name.' });
 
 export const licenseSchema = z.enum(LICENSES, { error: `Choose one of ${LICENSES.join(', ')}.` });
 

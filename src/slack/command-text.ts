@@ -1,4 +1,6 @@
 /** Parses the text after `/chime-account`. Pure; the subcommand is case-insensitive, IDs are kept as typed. */
+import { clip } from './views/text.ts';
+
 export type Subcommand =
   | { kind: 'update'; accountId?: string }
   | { kind: 'show'; accountId: string }
@@ -36,7 +38,8 @@ export function parseCommand(text: string): Subcommand {
       return { kind: 'help' };
     default:
       if (words.length === 1 && ACCOUNT_ID.test(first!) && /\d|-/.test(first!)) return { kind: 'update', accountId: first };
-      return { kind: 'help', problem: `I don’t know “${first}”.` };
+      // Echo only the start of what was typed: the text can be as long as the request body.
+      return { kind: 'help', problem: `I don’t know “${clip(first!, 40)}”.` };
   }
 }
 

@@ -121,8 +121,8 @@ export class SqliteStore implements Store {
     return { ...s, account, createdAt: new Date(s.createdAt) };
   }
 
-  async deleteModal(viewId: string): Promise<void> {
-    this.#db.prepare('DELETE FROM modals WHERE view_id = ?').run(viewId);
+  async deleteModal(viewId: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM modals WHERE view_id = ?').run(viewId).changes === 1;
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────

@@ -64,7 +64,8 @@ export type ApproveResult =
 export interface Store {
   saveModal(session: ModalSession): Promise<void>;
   getModal(viewId: string): Promise<ModalSession | undefined>;
-  deleteModal(viewId: string): Promise<void>;
+  /** True when this call removed it: of concurrent deletes, exactly one wins (a confirm claims its session so). */
+  deleteModal(viewId: string): Promise<boolean>;
 
   createRequest(request: ChangeRequest, effects: (r: ChangeRequest) => Effects): Promise<ChangeRequest>;
   getRequest(id: string): Promise<ChangeRequest | undefined>;

@@ -6,7 +6,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { valuesOf } from '../../domain/account.ts';
 import { actorOf, EXPIRED_FORM, sessionFor, tellUser, type Deps } from '../context.ts';
 import { ids } from '../ids.ts';
-import { messageView } from '../views/modals.ts';
+import { messageView, REASON_MAX } from '../views/modals.ts';
 import { channelLink } from '../views/text.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -20,8 +20,19 @@ export function changeReviewListener(deps: Deps) {
       return;
     }
     const reason = view.state.values[ids.block.reason]?.[ids.action.reason]?.value ?? undefined;
+    // Slack's client enforces max_length; a request that skips it must not store (and break every card with) more.
+    if (reason && [...reason].length > REASON_MAX) {
+      await ack({ response_action: 'errors', errors: { [ids.block.reason]: `Use at most ${REASON_MAX} characters.` } });
+      return;
+    }
     if (deps.workflow.policy.approval.reason === 'required' && !reason?.trim()) {
       await ack({ response_action: 'errors', errors: { [ids.block.reason]: 'Give a reason: the policy asks for one with every change.' } });
+      return;
+    }
+    // Claim the session before anything else: of several deliveries of this confirm (a retry, a replay), only the
+    // one that removes it goes on — the others would otherwise each create and apply a request.
+    if (!(await deps.store.deleteModal(session.viewId))) {
+      await ack({ response_action: 'update', view: messageView(EXPIRED_FORM) });
       return;
     }
     const result = await deps.workflow.submit({
@@ -41,7 +52,6 @@ export function changeReviewListener(deps: Deps) {
       return;
     }
     await ack();
-    await deps.store.deleteModal(session.viewId);
     if (result.value.state === 'pending')
       await tellUser(client, deps.logger, to, `Your change request is waiting for approval in ${channelLink(result.value.cardChannelId)}. You can cancel it there.`);
   };

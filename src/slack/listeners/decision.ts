@@ -5,7 +5,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { actorOf, EXPIRED_FORM, sessionFor, type Deps } from '../context.ts';
 import { ids } from '../ids.ts';
-import { messageView } from '../views/modals.ts';
+import { messageView, REASON_MAX } from '../views/modals.ts';
 import { esc } from '../views/text.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -19,6 +19,10 @@ export function decisionListener(deps: Deps, kind: 'approve' | 'reject') {
       return;
     }
     const comment = view.state.values[ids.block.comment]?.[ids.action.comment]?.value?.trim() ?? '';
+    if ([...comment].length > REASON_MAX) {
+      await ack({ response_action: 'errors', errors: { [ids.block.comment]: `Use at most ${REASON_MAX} characters.` } });
+      return;
+    }
     if (kind === 'reject' && !comment) {
       await ack({ response_action: 'errors', errors: { [ids.block.comment]: 'Say why you reject it: the requester will see this.' } });
       return;

@@ -34,7 +34,10 @@ export function guard(teamIds: readonly string[] | undefined, logger: Logger): M
       return;
     }
     const unknown =
-      (b.type === 'block_actions' && !b.actions?.every((a) => KNOWN_ACTIONS.has(a.action_id ?? ''))) ||
+      (b.type === 'block_actions' && !(Array.isArray(b.actions) && b.actions.length > 0 && b.actions.every((a) => KNOWN_ACTIONS.has(a?.action_id ?? '')))) ||
+      // The bot has no shortcuts: acked and ignored rather than left to time out.
+      b.type === 'shortcut' ||
+      b.type === 'message_action' ||
       (b.type === 'block_suggestion' && !KNOWN_ACTIONS.has(b.action_id ?? '')) ||
       ((b.type === 'view_submission' || b.type === 'view_closed') && !KNOWN_VIEWS.has(b.view?.callback_id ?? ''));
     if (unknown) {

@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { Account, AccountValues } from '../../domain/account.ts';
 import { ids } from '../ids.ts';
-import { arrow, clip, esc, md, mention, plain, slackDate } from './text.ts';
+import { arrow, clip, esc, field, md, mention, plain, slackDate } from './text.ts';
 
 function accountFields(account: Account): string[] {
   return [
@@ -19,7 +19,7 @@ function accountFields(account: Account): string[] {
 function fieldsSections(fields: string[]): KnownBlock[] {
   // A section holds at most 10 fields.
   const blocks: KnownBlock[] = [];
-  for (let i = 0; i < fields.length; i += 10) blocks.push({ type: 'section', fields: fields.slice(i, i + 10).map(md) });
+  for (let i = 0; i < fields.length; i += 10) blocks.push({ type: 'section', fields: fields.slice(i, i + 10).map(field) });
   return blocks;
 }
 

@@ -4,9 +4,11 @@ import { applied, licenseChoices, NAME_MAX, valuesOf, type Account, type Account
 import { formatDuration } from '../../domain/duration.ts';
 import type { ChangeRequest } from '../../domain/request.ts';
 import { ids } from '../ids.ts';
-import { arrow, esc, md, mention, plain } from './text.ts';
+import { arrow, esc, field, md, mention, plain } from './text.ts';
 
 const TITLE = 'Chime account';
+/** Longest reason or comment, in characters: the inputs' max_length, and checked again on the server. */
+export const REASON_MAX = 500;
 
 function modal(callbackId: string, title: string, blocks: KnownBlock[], submit?: string, close = 'Cancel'): ModalView {
   return {
@@ -51,10 +53,10 @@ function currentValues(account: Account): KnownBlock {
   return {
     type: 'section',
     fields: [
-      md(`*Account*\n${esc(account.name)}\n\`${esc(account.accountId)}\``),
-      md(`*Default license*\n${esc(account.defaultLicense ?? 'none')}`),
-      md(`*Type · status*\n${esc(account.type ?? '—')} · ${esc(account.status ?? '—')}`),
-      md(`*Supported licenses*\n${esc(account.supportedLicenses.join(', ') || 'all')}`),
+      field(`*Account*\n${esc(account.name)}\n\`${esc(account.accountId)}\``),
+      field(`*Default license*\n${esc(account.defaultLicense ?? 'none')}`),
+      field(`*Type · status*\n${esc(account.type ?? '—')} · ${esc(account.status ?? '—')}`),
+      field(`*Supported licenses*\n${esc(account.supportedLicenses.join(', ') || 'all')}`),
     ],
   };
 }
@@ -109,14 +111,14 @@ export function reviewView(account: Account, change: AccountChange, opts: { need
       { type: 'section', text: md(`*Account* ${esc(account.name)} (\`${esc(account.accountId)}\`)`) },
       {
         type: 'section',
-        fields: [md(`*Name*\n${arrow(before.name, after.name)}`), md(`*Default license*\n${arrow(before.license, after.license)}`)],
+        fields: [field(`*Name*\n${arrow(before.name, after.name)}`), field(`*Default license*\n${arrow(before.license, after.license)}`)],
       },
       {
         type: 'input',
         block_id: ids.block.reason,
         optional: opts.reason === 'optional',
         label: plain(opts.reason === 'required' ? 'Reason (required)' : 'Reason (optional)'),
-        element: { type: 'plain_text_input', action_id: ids.action.reason, multiline: true, max_length: 500 },
+        element: { type: 'plain_text_input', action_id: ids.action.reason, multiline: true, max_length: REASON_MAX },
       },
       {
         type: 'context',
@@ -145,10 +147,10 @@ export function decisionView(kind: 'approve' | 'reject', request: ChangeRequest,
       {
         type: 'section',
         fields: [
-          md(`*Name*\n${arrow(request.before.name, after.name)}`),
-          md(`*Default license*\n${arrow(request.before.license, after.license)}`),
-          md(`*Requested by*\n${mention(request.requesterId)}, ${formatDuration(now.getTime() - request.createdAt.getTime())} ago`),
-          md(`*Reason*\n${request.reason ? esc(request.reason) : '_none given_'}`),
+          field(`*Name*\n${arrow(request.before.name, after.name)}`),
+          field(`*Default license*\n${arrow(request.before.license, after.license)}`),
+          field(`*Requested by*\n${mention(request.requesterId)}, ${formatDuration(now.getTime() - request.createdAt.getTime())} ago`),
+          field(`*Reason*\n${request.reason ? esc(request.reason) : '_none given_'}`),
         ],
       },
       {
@@ -156,7 +158,7 @@ export function decisionView(kind: 'approve' | 'reject', request: ChangeRequest,
         block_id: ids.block.comment,
         optional: kind === 'approve',
         label: plain(kind === 'approve' ? 'Comment (optional)' : 'Why reject it?'),
-        element: { type: 'plain_text_input', action_id: ids.action.comment, multiline: true, max_length: 500 },
+        element: { type: 'plain_text_input', action_id: ids.action.comment, multiline: true, max_length: REASON_MAX },
       },
     ],
     kind === 'approve' ? 'Approve' : 'Reject',

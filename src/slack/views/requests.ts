@@ -10,7 +10,7 @@ import type { OutboxItem } from '../../store/store.ts';
 import type { Announcer } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
 import { changeSummaryBlocks } from './account.ts';
-import { arrow, esc, md, mention, plain, slackDate } from './text.ts';
+import { arrow, esc, field, md, mention, plain, slackDate } from './text.ts';
 
 const STATE_WORDS: Record<ChangeRequest['state'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
@@ -44,9 +44,9 @@ export function cardMessage(r: ChangeRequest, mentionGroup?: string): { text: st
     {
       type: 'section',
       fields: [
-        ...changeLines(r).map(md),
-        md(`*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}`),
-        md(`*Approvals (${r.approvals.length} of ${r.approvalsRequired})*\n${approvals}`),
+        ...changeLines(r).map(field),
+        field(`*Reason*\n${r.reason ? esc(r.reason) : '_none given_'}`),
+        field(`*Approvals (${r.approvals.length} of ${r.approvalsRequired})*\n${approvals}`),
       ],
     },
     {
@@ -162,7 +162,7 @@ export class SlackAnnouncer implements Announcer {
         const title = entry.action === 'failed' ? ':x: *The change was not made.*' : ':warning: *The change was not applied: the account changed since it was reviewed.*';
         const blocks: KnownBlock[] = [
           { type: 'section', text: md(`${title} ${mention(r.requesterId)} asked to change account \`${esc(r.accountId)}\`.`) },
-          { type: 'section', fields: changeLines(r).map(md) },
+          { type: 'section', fields: changeLines(r).map(field) },
           { type: 'section', text: md(esc(entry.detail ?? '')) },
           { type: 'context', elements: [md(`${slackDate(entry.at)}${entry.awsRequestId ? ` · AWS request ${esc(entry.awsRequestId)}` : ''}`)] },
         ];

@@ -24,6 +24,11 @@ export function md(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text: clip(text, 3000), verbatim: true };
 }
 
+/** A section field: mrkdwn as `md`, but a field holds at most 2000 characters (escaping can grow text 5×). */
+export function field(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text: clip(text, 2000), verbatim: true };
+}
+
 /** A mention of a Slack user: only ever built from an ID we checked, never from typed text. */
 export function mention(userId: string): string {
   return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : esc(userId);
