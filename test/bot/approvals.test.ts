@@ -204,7 +204,7 @@ describe('approval channel, group mention, and a crash left in applying', () => 
     assert.ok(h.slack.messages.some((m) => m.channel === 'C0APPROVALS' && m.thread_ts === card.ts && /updated/.test(m.text)), 'and in the card’s thread');
   });
 
-  it('reconciles requests left applying by a crash: applied when Chime shows the change, failed when it does not', async () => {
+  it('reconciles requests a crash left applying (applied when Chime shows the change, failed when not) and applies approved ones', async () => {
     const base = {
       teamId: 'T0TEAM', channelId: 'C0OPS', cardChannelId: 'C0OPS', requesterId: 'U0ALICE', state: 'applying' as const,
       approvalsRequired: 0, approvals: [], createdAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), updatedAt: new Date(),
@@ -213,11 +213,16 @@ describe('approval channel, group mention, and a crash left in applying', () => 
     h.chime.accounts.get(SAMPLE.lwa)!.Name = 'Landed Before Crash';
     await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000a', accountId: SAMPLE.lwa, before: { name: 'Acme Support', license: 'Basic' }, change: { name: 'Landed Before Crash' } }, none);
     await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000b', accountId: SAMPLE.oidc, before: { name: 'Globex', license: 'Pro' }, change: { name: 'Never Arrived' } }, none);
+    // Approved, but the process died before it claimed the request: applied at start-up, once.
+    await h.bot.store.createRequest({ ...base, state: 'approved', id: '00000000-0000-4000-8000-00000000000c', accountId: SAMPLE.directory, before: { name: 'Acme Engineering', license: 'Pro' }, change: { license: 'Plus' } }, none);
     const callsBefore = updates(h).length;
     await h.restart();
     await h.slack.waitFor(() => h.slack.messages.filter((m) => /stopped while applying/.test(JSON.stringify(m.blocks ?? []))).length >= 2);
     assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000a'))!.state, 'applied');
     assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000b'))!.state, 'failed');
-    assert.equal(updates(h).length, callsBefore, 'reconciling never calls UpdateAccount');
+    await h.settle();
+    assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000c'))!.state, 'applied');
+    assert.equal(h.chime.accounts.get(SAMPLE.directory)!.DefaultLicense, 'Plus');
+    assert.deepEqual(updates(h).slice(callsBefore).map((c) => c.accountId), [SAMPLE.directory], 'reconciling never calls UpdateAccount; the approved one is applied once');
   });
 });
