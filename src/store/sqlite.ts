@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { chainRow, GENESIS_HASH, type AuditEntry, type AuditRow } from '../domain/audit.ts';
 import { approvalBlocker, type ChangeRequest, type RequestState } from '../domain/request.ts';
 import type { ApproveResult, Effects, ModalSession, OutboxEntry, OutboxItem, Store } from './store.ts';
@@ -84,6 +84,7 @@ const MODAL_TTL_MS = 24 * 3_600_000;
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -91,6 +92,19 @@ export class SqliteStore implements Store {
     // WAL with synchronous=NORMAL survives a killed process (not a power cut); FULL would fsync every commit.
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
     this.#db.exec(SCHEMA);
+  }
+
+  /**
+   * A prepared statement, made once per SQL text. Preparing on every call leaves each statement's native memory to
+   * the garbage collector, which doesn't see it: under load the process grew by hundreds of MB.
+   */
+  #sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   #tx<T>(fn: () => T): T {
@@ -107,14 +121,13 @@ export class SqliteStore implements Store {
 
   // ── modals ──────────────────────────────────────────────────────────────────────────────────────────────────
   async saveModal(session: ModalSession): Promise<void> {
-    this.#db
-      .prepare('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)')
+    this.#sql('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)')
       .run(session.viewId, JSON.stringify(session), session.createdAt.getTime());
-    this.#db.prepare('DELETE FROM modals WHERE created_at < ?').run(Date.now() - MODAL_TTL_MS);
+    this.#sql('DELETE FROM modals WHERE created_at < ?').run(Date.now() - MODAL_TTL_MS);
   }
 
   async getModal(viewId: string): Promise<ModalSession | undefined> {
-    const row = this.#db.prepare('SELECT session_json FROM modals WHERE view_id = ?').get(viewId) as Row | undefined;
+    const row = this.#sql('SELECT session_json FROM modals WHERE view_id = ?').get(viewId) as Row | undefined;
     if (!row) return undefined;
     const s = JSON.parse(String(row.session_json)) as ModalSession;
     const account = s.account && { ...s.account, createdAt: s.account.createdAt && new Date(s.account.createdAt) };
@@ -122,14 +135,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteModal(viewId: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM modals WHERE view_id = ?').run(viewId).changes === 1;
+    return this.#sql('DELETE FROM modals WHERE view_id = ?').run(viewId).changes === 1;
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────
   async createRequest(request: ChangeRequest, effects: (r: ChangeRequest) => Effects): Promise<ChangeRequest> {
     return this.#tx(() => {
-      this.#db
-        .prepare(
+      this.#sql(
           `INSERT INTO requests (id, team_id, enterprise_id, channel_id, card_channel_id, card_ts, response_url, requester_id,
              account_id, before_json, change_json, reason, state, approvals_required, decided_by, outcome_detail,
              aws_request_id, revert_of, created_at, expires_at, updated_at)
@@ -161,8 +173,7 @@ export class SqliteStore implements Store {
     effects: (r: ChangeRequest) => Effects,
   ): Promise<ChangeRequest | undefined> {
     return this.#tx(() => {
-      const changed = this.#db
-        .prepare(
+      const changed = this.#sql(
           `UPDATE requests SET state = ?, updated_at = ?,
              decided_by = COALESCE(?, decided_by), outcome_detail = COALESCE(?, outcome_detail),
              aws_request_id = COALESCE(?, aws_request_id)
@@ -187,12 +198,11 @@ export class SqliteStore implements Store {
       if (!request) return { ok: false, reason: 'There is no such request.' };
       const blocker = approvalBlocker(request, approval.userId, teamId, approval.at);
       if (blocker) return { ok: false, reason: blocker };
-      this.#db
-        .prepare('INSERT INTO approvals (request_id, user_id, at, comment) VALUES (?, ?, ?, ?)')
+      this.#sql('INSERT INTO approvals (request_id, user_id, at, comment) VALUES (?, ?, ?, ?)')
         .run(id, approval.userId, approval.at.getTime(), approval.comment ?? null);
       const complete = request.approvals.length + 1 >= request.approvalsRequired;
       if (complete)
-        this.#db.prepare("UPDATE requests SET state = 'approved', updated_at = ? WHERE id = ? AND state = 'pending'").run(Date.now(), id);
+        this.#sql("UPDATE requests SET state = 'approved', updated_at = ? WHERE id = ? AND state = 'pending'").run(Date.now(), id);
       const updated = this.#readRequest(id)!;
       this.#writeEffects(effects(updated, complete));
       return { ok: true, request: updated, complete };
@@ -200,26 +210,24 @@ export class SqliteStore implements Store {
   }
 
   async requestsIn(state: RequestState): Promise<ChangeRequest[]> {
-    const rows = this.#db.prepare('SELECT id FROM requests WHERE state = ? ORDER BY created_at').all(state) as Row[];
+    const rows = this.#sql('SELECT id FROM requests WHERE state = ? ORDER BY created_at').all(state) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
   }
 
   async expiredPending(now: Date): Promise<ChangeRequest[]> {
-    const rows = this.#db
-      .prepare("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at")
+    const rows = this.#sql("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at")
       .all(now.getTime()) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
   }
 
   async setCardTs(requestId: string, ts: string): Promise<void> {
-    this.#db.prepare('UPDATE requests SET card_ts = ? WHERE id = ? AND card_ts IS NULL').run(ts, requestId);
+    this.#sql('UPDATE requests SET card_ts = ? WHERE id = ? AND card_ts IS NULL').run(ts, requestId);
   }
 
   #readRequest(id: string): ChangeRequest | undefined {
-    const r = this.#db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as Row | undefined;
+    const r = this.#sql('SELECT * FROM requests WHERE id = ?').get(id) as Row | undefined;
     if (!r) return undefined;
-    const approvals = this.#db
-      .prepare('SELECT user_id, at, comment FROM approvals WHERE request_id = ? ORDER BY at, user_id')
+    const approvals = this.#sql('SELECT user_id, at, comment FROM approvals WHERE request_id = ? ORDER BY at, user_id')
       .all(id) as Row[];
     return {
       id: String(r.id),
@@ -254,15 +262,14 @@ export class SqliteStore implements Store {
 
   #writeEffects({ audit, posts }: Effects): void {
     for (const entry of audit) this.#appendAudit(entry);
-    const insert = this.#db.prepare('INSERT INTO outbox (item_json, next_at) VALUES (?, ?)');
+    const insert = this.#sql('INSERT INTO outbox (item_json, next_at) VALUES (?, ?)');
     for (const item of posts) insert.run(JSON.stringify(item), 0);
   }
 
   #appendAudit(entry: AuditEntry): void {
-    const last = this.#db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+    const last = this.#sql('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
     const row = chainRow(last ? String(last.hash) : GENESIS_HASH, last ? Number(last.seq) + 1 : 1, entry);
-    this.#db
-      .prepare(
+    this.#sql(
         `INSERT INTO audit (seq, at, action, actor_id, team_id, channel_id, account_id, request_id, before_json,
            change_json, detail, aws_request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -275,8 +282,7 @@ export class SqliteStore implements Store {
   }
 
   async history(filter: { teamId?: string; accountId?: string; limit: number }): Promise<AuditRow[]> {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql(
         `SELECT * FROM audit WHERE (? IS NULL OR team_id = ?) AND (? IS NULL OR account_id = ?)
          ORDER BY seq DESC LIMIT ?`,
       )
@@ -285,8 +291,7 @@ export class SqliteStore implements Store {
   }
 
   async auditRows(filter: { since?: Date; accountId?: string } = {}): Promise<AuditRow[]> {
-    const rows = this.#db
-      .prepare(`SELECT * FROM audit WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR account_id = ?) ORDER BY seq`)
+    const rows = this.#sql(`SELECT * FROM audit WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR account_id = ?) ORDER BY seq`)
       .all(
         filter.since?.toISOString() ?? null, filter.since?.toISOString() ?? null,
         filter.accountId ?? null, filter.accountId ?? null,
@@ -296,8 +301,7 @@ export class SqliteStore implements Store {
 
   // ── outbox ──────────────────────────────────────────────────────────────────────────────────────────────────
   async undelivered(now: Date, limit: number): Promise<OutboxEntry[]> {
-    const rows = this.#db
-      .prepare('SELECT id, item_json, attempts, next_at FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT ?')
+    const rows = this.#sql('SELECT id, item_json, attempts, next_at FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT ?')
       .all(limit) as Row[];
     // All undelivered entries in order, so the caller can hold back later posts to a channel that is waiting.
     return rows.map((r) => ({
@@ -309,15 +313,15 @@ export class SqliteStore implements Store {
   }
 
   async outboxDone(id: number, error?: string): Promise<void> {
-    this.#db.prepare('UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(Date.now(), error ?? null, id);
+    this.#sql('UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(Date.now(), error ?? null, id);
   }
 
   async outboxRetry(id: number, nextAt: Date, error: string): Promise<void> {
-    this.#db.prepare('UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(nextAt.getTime(), error, id);
+    this.#sql('UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(nextAt.getTime(), error, id);
   }
 
   async pendingOutboxCount(): Promise<number> {
-    const row = this.#db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as Row;
+    const row = this.#sql('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as Row;
     return Number(row.n);
   }
 
