@@ -1,0 +1,473 @@
+/**
+ * `npm run bench`: the bot against a bare Bolt app (the baseline), on loopback, with both emulators in this process
+ * and the bot and the baseline as child processes (so their RSS and start-up can be measured).
+ *
+ *   1. ack latency p50/p95/p99, throughput and errors under a fixed-rate mixed load (autocannon, in a worker thread),
+ *      in two load shapes (see bench/load.ts); the first shape is the one checked against the target
+ *   2. time from a `/chime-account update <id>` command to its views.open, with GetAccount delayed 2.5 s
+ *   3. the bot's RSS after 10,000 and after 20,000 mixed requests
+ *   4. start-up time: spawn → first 200 from /healthz (median)
+ *
+ * Prints a table with PASS/MISS against the targets and writes bench-results/bench.json. About two minutes.
+ *
+ * Options:
+ *   --rate N            offered requests/s in the ack runs (default 200); --duration S per run (default 15)
+ *   --shapes a,b        load shapes of the ack runs: spread, burst (default spread,burst)
+ *   --rss-rate N        requests/s while counting up to the RSS readings (default 400)
+ *   --requests N        mixed requests before the first RSS reading, and again before the second (default 10000)
+ *   --starts N          bot start-ups timed (default 5; the baseline 3); --samples N  update commands (default 80)
+ * Profiling and measuring fixes (the bot only):
+ *   --bot-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof"   NODE_OPTIONS
+ *   --bot-env KEY=VALUE (repeatable)                           extra environment
+ *   --bot-dir /tmp/copy [--bot-entry src/main.js]              run another checkout (or a build) of the bot
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { SAMPLE } from '../emulators/chime/seed.ts';
+import { startChimeEmulator, type ChimeEmulator } from '../emulators/chime/server.ts';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.ts';
+import { autocannon, cpuSince, runMixedLoad, SHAPES, type AutocannonResult, type LoadResult, type ShapeName } from './bench/load.ts';
+import { BENCH_CHANNEL, BENCH_USER, commandBody, signed } from './bench/payloads.ts';
+import { cpuMs, freePort, killAllChildren, rssMb, startChild, stopChild, type Child } from './bench/procs.ts';
+import { median, percentile, round, table, type Row } from './bench/stats.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SECRET = 'bench-signing-secret';
+const TARGETS = { ackP99Ratio: 1.25, viewsOpenP99Ms: 100, rssMb: 120, startupMs: 1_000 };
+
+const { values: argv } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '15' },
+    'rss-rate': { type: 'string', default: '400' },
+    requests: { type: 'string', default: '10000' },
+    starts: { type: 'string', default: '5' },
+    samples: { type: 'string', default: '80' },
+    /** Load shapes of the ack runs (see bench/load.ts); the first one is checked against the target. */
+    shapes: { type: 'string', default: 'spread,burst' },
+    /** Profiling: NODE_OPTIONS for the bot (e.g. --bot-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+    'bot-node-options': { type: 'string' },
+    /** Measuring a fix: run src/main.ts from this checkout instead of this one. */
+    'bot-dir': { type: 'string' },
+    /** …and this entry point in it (default src/main.ts), e.g. a build without type stripping. */
+    'bot-entry': { type: 'string', default: 'src/main.ts' },
+    /** Extra environment for the bot, KEY=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2. */
+    'bot-env': { type: 'string', multiple: true, default: [] },
+  },
+});
+/** A whole number option within bounds (every loop of the bench is bounded by these). */
+function intOption(name: keyof typeof argv, min: number, max: number): number {
+  const n = Number(argv[name]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+const RATE = intOption('rate', 1, 5_000);
+const DURATION = intOption('duration', 1, 120);
+const RSS_RATE = intOption('rss-rate', 1, 5_000);
+const RSS_STEP = intOption('requests', 1, 200_000);
+const STARTS = intOption('starts', 1, 20);
+const SAMPLES = intOption('samples', 1, 1_000);
+const WARMUP = Math.round(RATE * 2);
+const SHAPE_NAMES = argv.shapes.split(',').map((x) => x.trim()).filter((x): x is ShapeName => x in SHAPES);
+if (SHAPE_NAMES.length === 0) throw new Error(`--shapes: give one or more of ${Object.keys(SHAPES).join(', ')}`);
+const BOT_DIR = resolve(argv['bot-dir'] ?? REPO);
+const BOT_ENTRY = argv['bot-entry'];
+/** The Node flags of `npm start` (package.json), so the bench measures the bot as it is deployed. */
+const START_FLAGS = startFlags();
+
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+const BASELINE_SCRIPT = `
+import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(join(REPO, 'package.json'))});
+const { App, LogLevel } = require('@slack/bolt');
+let ready = false;
+const app = new App({
+  token: process.env.SLACK_BOT_TOKEN,
+  signingSecret: process.env.SLACK_SIGNING_SECRET,
+  logLevel: LogLevel.ERROR,
+  processBeforeResponse: false,
+  clientOptions: { slackApiUrl: process.env.SLACK_API_URL },
+  customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(ready ? 200 : 503); res.end(ready ? 'ok' : 'starting'); } }],
+});
+app.command(/.*/, async ({ ack }) => { await ack(); });
+app.action(/.*/, async ({ ack }) => { await ack(); });
+app.view(/.*/, async ({ ack }) => { await ack(); });
+await app.start(Number(process.env.PORT));
+ready = true;
+process.on('SIGTERM', async () => { await app.stop(); process.exit(0); });
+`;
+
+interface Ctx {
+  dir: string;
+  chime: ChimeEmulator;
+  slack: SlackEmulator;
+  botEnv: (port: number) => Record<string, string>;
+  baseEnv: (port: number) => Record<string, string>;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
+}
+const T0 = performance.now();
+/** The temporary directory (policy, baseline script, database), removed at the end or on Ctrl-C. */
+let tempDir: string | undefined;
+
+/** Starts `n` times in a row (each stopped but the last), returning the last one and every start-up time. */
+async function startups(ctx: Ctx, name: 'bot' | 'baseline', n: number): Promise<{ child: Child; times: number[] }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const port = await freePort();
+    const child =
+      name === 'bot'
+        ? await startChild('bot', [...START_FLAGS, BOT_ENTRY], ctx.botEnv(port), port, BOT_DIR)
+        : await startChild('baseline', [join(ctx.dir, 'baseline.mjs')], ctx.baseEnv(port), port, REPO);
+    times.push(child.startupMs);
+    if (i === n - 1) return { child, times };
+    await stopChild(child);
+  }
+  throw new Error('unreachable');
+}
+
+function responseUrls(slack: SlackEmulator, n: number): string[] {
+  return Array.from({ length: n }, () => slack.issueResponseUrl(BENCH_CHANNEL.id, BENCH_USER.id));
+}
+
+/** Forgets what the emulators recorded (calls, ephemerals, response URLs), so the bench process stays small. */
+function trim(ctx: Ctx): void {
+  ctx.slack.reset();
+  ctx.chime.calls.length = 0;
+}
+
+/** Mixed load against `child`; also counts the follow-ups (response_url posts) the emulator took meanwhile. */
+async function mixed(ctx: Ctx, child: Child, opts: { rate: number; durationSec?: number; amount?: number; shape?: ShapeName }): Promise<Mixed> {
+  trim(ctx);
+  const pid = child.proc.pid!;
+  const childCpu0 = cpuMs(pid);
+  const mainCpu0 = process.threadCpuUsage();
+  const n = opts.amount ?? Math.ceil(opts.rate * (opts.durationSec ?? 0) * 1.2) + 100;
+  const spec = {
+    url: `http://127.0.0.1:${child.port}`,
+    secret: SECRET,
+    accountId: SAMPLE.team,
+    rate: opts.rate,
+    durationSec: opts.durationSec,
+    amount: opts.amount,
+    responseUrls: responseUrls(ctx.slack, n),
+    ...SHAPES[opts.shape ?? 'spread'],
+  };
+  const limitMs = 1_000 * (opts.durationSec ?? (opts.amount ?? 0) / opts.rate) * 2 + 15_000;
+  const result = await runMixedLoad(spec, limitMs);
+  const childCpu = cpuMs(pid) - childCpu0;
+  const mainCpu = cpuSince(mainCpu0);
+  // Follow-ups still in flight: wait (bounded) until the count stops growing.
+  const delivered = () => ctx.slack.calls.filter((c) => c.method === 'response_url' && c.status === 200).length;
+  let last = -1;
+  for (let i = 0; i < 40 && delivered() !== last; i++) {
+    last = delivered();
+    await sleep(100);
+  }
+  return { ...result, followUps: delivered(), durationSec: opts.durationSec, childCpu, mainCpu };
+}
+
+type Mixed = LoadResult & { followUps: number; durationSec?: number; childCpu: number; mainCpu: number };
+type Summary = ReturnType<typeof summarize>;
+
+function summarize(r: Mixed) {
+  const seconds = r.durationSec ?? r.wallMs / 1000;
+  return {
+    p50: round(percentile(r.latencies, 50), 2),
+    p95: round(percentile(r.latencies, 95), 2),
+    p99: round(percentile(r.latencies, 99), 2),
+    max: round(Math.max(...r.latencies), 2),
+    // Each staggered instance offers rate/stagger req/s for durationSec, so answers per offered second.
+    throughput: round(r.completed / seconds, 1),
+    completed: r.completed,
+    errors: r.non2xx + r.errors,
+    non2xx: r.non2xx,
+    timeouts: r.timeouts,
+    statuses: r.statuses,
+    followUps: r.followUps,
+    wallMs: Math.round(r.wallMs),
+    /** CPU per answered request: the server under test, the emulators (bench main thread), the load generator. */
+    cpuMsPerRequest: {
+      server: round(r.childCpu / r.completed, 3),
+      emulators: round(r.mainCpu / r.completed, 3),
+      loadGenerator: round(r.cpuMs / r.completed, 3),
+    },
+    serverCpuPercent: round((100 * r.childCpu) / r.wallMs, 1),
+  };
+}
+
+/** Phase 2: `/chime-account update <id>` with GetAccount slowed down; command sent → views.open at the emulator. */
+async function viewsOpen(ctx: Ctx, bot: Child, samples: number) {
+  trim(ctx);
+  ctx.chime.addFault({ operation: 'GetAccount', latencyMs: 2500 });
+  const sentAt = new Map<string, number>();
+  const acks: number[] = [];
+  const rate = 10;
+  const result = await new Promise<AutocannonResult>((resolveRun, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${bot.port}`,
+        connections: 2,
+        overallRate: rate,
+        amount: samples,
+        timeout: 3,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const trigger = ctx.slack.issueTrigger(BENCH_USER.id);
+              const responseUrl = ctx.slack.issueResponseUrl(BENCH_CHANNEL.id, BENCH_USER.id);
+              const { body, headers } = signed(SECRET, commandBody(`update ${SAMPLE.team}`, responseUrl, trigger));
+              sentAt.set(trigger, Date.now());
+              return { ...req, method: 'POST', path: '/slack/events', headers, body };
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolveRun(res)),
+    );
+    instance.on('response', (_c, _s, _b, ms) => acks.push(ms));
+  });
+  const opens = () => ctx.slack.calls.filter((c) => c.method === 'views.open');
+  for (let i = 0; i < 100 && opens().length < sentAt.size; i++) await sleep(50);
+  // The forms are filled once GetAccount answers (2.5 s): wait for those views.update calls too (bounded).
+  const filledCount = () => ctx.slack.calls.filter((c) => c.method === 'views.update').length;
+  for (let i = 0; i < 80 && filledCount() < opens().length; i++) await sleep(50);
+  ctx.chime.clearFaults();
+
+  const toOpen: number[] = [];
+  const toFill: number[] = [];
+  let openOk = 0;
+  const viewSent = new Map<string, number>();
+  for (const call of opens()) {
+    const sent = sentAt.get(String(call.args.trigger_id));
+    if (sent === undefined) continue;
+    toOpen.push(call.at - sent);
+    const res = call.response as { ok?: boolean; view?: { id?: string } } | undefined;
+    if (res?.ok) {
+      openOk++;
+      if (res.view?.id) viewSent.set(res.view.id, sent);
+    }
+  }
+  for (const call of ctx.slack.calls) {
+    if (call.method !== 'views.update') continue;
+    const sent = viewSent.get(String(call.args.view_id));
+    if (sent === undefined) continue;
+    toFill.push(call.at - sent);
+    viewSent.delete(String(call.args.view_id));
+  }
+  return {
+    sent: sentAt.size,
+    answered: result.totalCompletedRequests,
+    errors: result.non2xx + result.errors,
+    viewsOpenCalls: toOpen.length,
+    viewsOpenOk: openOk,
+    ackP50: round(percentile(acks, 50), 2),
+    ackP99: round(percentile(acks, 99), 2),
+    openP50: percentile(toOpen, 50),
+    openP99: percentile(toOpen, 99),
+    openMax: toOpen.length ? Math.max(...toOpen) : undefined,
+    filledP50: percentile(toFill, 50),
+    filledP99: percentile(toFill, 99),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chime-account-bench-'));
+  tempDir = dir;
+  const cleanup: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  try {
+    const policyFile = join(dir, 'policy.yml');
+    writeFileSync(
+      policyFile,
+      stringify({ roles: { viewers: ['*'], requesters: ['*'], approvers: [] }, approval: { required: 'never' }, accounts: ['*'] }),
+    );
+    writeFileSync(join(dir, 'baseline.mjs'), BASELINE_SCRIPT);
+    const chime = await startChimeEmulator();
+    cleanup.unshift(() => chime.close());
+    const slack = await startSlackEmulator();
+    cleanup.unshift(() => slack.close());
+    const common = { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
+    const ctx: Ctx = {
+      dir,
+      chime,
+      slack,
+      botEnv: (port) => ({
+        ...common,
+        PORT: String(port),
+        POLICY_FILE: policyFile,
+        DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+        AWS_ENDPOINT_URL_CHIME: chime.url,
+        AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+        AWS_SECRET_ACCESS_KEY: 'bench-secret',
+        AWS_REGION: 'us-east-1',
+        LOG_LEVEL: 'error',
+        ...(argv['bot-node-options'] ? { NODE_OPTIONS: argv['bot-node-options'] } : {}),
+        ...Object.fromEntries(argv['bot-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      }),
+      baseEnv: (port) => ({ ...common, PORT: String(port) }),
+    };
+    log(`emulators up (chime ${chime.url}, slack ${slack.url}); offered load ${RATE} req/s for ${DURATION} s per run`);
+
+    // ── baseline ─────────────────────────────────────────────────────────────────────────────────────────────
+    const base = await startups(ctx, 'baseline', 3);
+    cleanup.unshift(() => stopChild(base.child));
+    log(`baseline start-ups: ${base.times.map((t) => t.toFixed(0)).join(', ')} ms`);
+    const baseIdleRss = rssMb(base.child.proc.pid!);
+    let baseSent = (await mixed(ctx, base.child, { rate: RATE, amount: WARMUP })).completed;
+    const baseRuns: Partial<Record<ShapeName, Summary>> = {};
+    for (const shape of SHAPE_NAMES) {
+      const r = await mixed(ctx, base.child, { rate: RATE, durationSec: DURATION, shape });
+      baseSent += r.completed;
+      const sum = (baseRuns[shape] = summarize(r));
+      log(`baseline, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors`);
+    }
+    const baseLoadedRss = rssMb(base.child.proc.pid!);
+    await stopChild(base.child);
+
+    // ── bot ──────────────────────────────────────────────────────────────────────────────────────────────────
+    const bot = await startups(ctx, 'bot', STARTS);
+    cleanup.unshift(() => stopChild(bot.child));
+    log(`bot start-ups: ${bot.times.map((t) => t.toFixed(0)).join(', ')} ms`);
+    const botIdleRss = rssMb(bot.child.proc.pid!);
+    let mixedSent = 0;
+    const warm = await mixed(ctx, bot.child, { rate: RATE, amount: WARMUP });
+    mixedSent += warm.completed + warm.errors;
+    const botRuns: Partial<Record<ShapeName, Summary>> = {};
+    for (const shape of SHAPE_NAMES) {
+      const r = await mixed(ctx, bot.child, { rate: RATE, durationSec: DURATION, shape });
+      mixedSent += r.completed + r.errors;
+      const sum = (botRuns[shape] = summarize(r));
+      log(`bot, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors, ${sum.followUps} follow-ups`);
+    }
+
+    const vo = await viewsOpen(ctx, bot.child, SAMPLES);
+    log(`views.open after arrival: p50 ${vo.openP50} p99 ${vo.openP99} ms (${vo.viewsOpenOk}/${vo.sent} opened); form filled p50 ${vo.filledP50} ms`);
+
+    // ── RSS after 10k and 20k mixed requests ────────────────────────────────────────────────────────────────
+    const rss: { afterRequests: number; mb: number }[] = [];
+    const rssRuns: Summary[] = [];
+    for (const target of [RSS_STEP, 2 * RSS_STEP]) {
+      const amount = Math.max(0, target - mixedSent);
+      if (amount > 0) {
+        const r = await mixed(ctx, bot.child, { rate: RSS_RATE, amount });
+        mixedSent += r.completed + r.errors;
+        rssRuns.push(summarize(r));
+      }
+      rss.push({ afterRequests: mixedSent, mb: round(rssMb(bot.child.proc.pid!), 1)! });
+      log(`bot RSS after ${mixedSent} mixed requests: ${rss.at(-1)!.mb} MB`);
+    }
+    await stopChild(bot.child);
+    trim(ctx);
+
+    // ── report ───────────────────────────────────────────────────────────────────────────────────────────────
+    const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : undefined);
+    const shapeNote = SHAPE_NAMES.map((n) => `${n}: ${SHAPES[n].stagger} autocannon instances ${1000 / SHAPES[n].stagger} ms apart × ${SHAPES[n].connections} connections`).join('; ');
+    const botStartup = median(bot.times)!;
+    const baseStartup = median(base.times)!;
+    const rss10 = rss[0]!.mb;
+    const rss20 = rss[1]!.mb;
+    const ackRows = (shape: ShapeName, primary: boolean): Row[] => {
+      const b = botRuns[shape]!;
+      const a = baseRuns[shape]!;
+      const r99 = ratio(b.p99, a.p99);
+      const p99Row: Row = { metric: `  ack p99 (ms)`, bot: b.p99, baseline: a.p99, ratio: r99 };
+      if (primary) Object.assign(p99Row, { target: `≤ ${TARGETS.ackP99Ratio}× baseline`, pass: r99 !== undefined && r99 <= TARGETS.ackP99Ratio });
+      return [
+        { metric: `ack, ${shape} load, ${RATE} req/s × ${DURATION} s` },
+        { metric: '  ack p50 (ms)', bot: b.p50, baseline: a.p50, ratio: ratio(b.p50, a.p50) },
+        { metric: '  ack p95 (ms)', bot: b.p95, baseline: a.p95, ratio: ratio(b.p95, a.p95) },
+        p99Row,
+        { metric: '  ack max (ms)', bot: b.max, baseline: a.max, ratio: ratio(b.max, a.max) },
+        { metric: '  throughput (answers/s)', bot: b.throughput, baseline: a.throughput, ratio: ratio(b.throughput, a.throughput) },
+        { metric: '  errors (non-2xx + timeouts)', bot: b.errors, baseline: a.errors, target: '0', pass: b.errors === 0 },
+        { metric: '  follow-ups delivered / answered', bot: `${b.followUps}/${b.completed}` },
+        { metric: '  CPU per request (ms): server', bot: b.cpuMsPerRequest.server, baseline: a.cpuMsPerRequest.server, ratio: ratio(b.cpuMsPerRequest.server, a.cpuMsPerRequest.server) },
+        { metric: '  CPU per request (ms): emulators', bot: b.cpuMsPerRequest.emulators, baseline: a.cpuMsPerRequest.emulators },
+      ];
+    };
+    const rows: Row[] = [
+      ...SHAPE_NAMES.flatMap((shape, i) => ackRows(shape, i === 0)),
+      { metric: `update <id>, GetAccount +2.5 s, ${vo.sent} commands at 10/s` },
+      { metric: '  ack p99 (ms)', bot: vo.ackP99 },
+      { metric: '  views.open after arrival p50 (ms)', bot: vo.openP50 },
+      {
+        metric: '  views.open after arrival p99 (ms)',
+        bot: vo.openP99,
+        target: `≤ ${TARGETS.viewsOpenP99Ms} ms`,
+        pass: vo.openP99 !== undefined && vo.openP99 <= TARGETS.viewsOpenP99Ms && vo.viewsOpenOk === vo.sent,
+      },
+      { metric: '  views.open ok / commands', bot: `${vo.viewsOpenOk}/${vo.sent}` },
+      { metric: '  form filled p50 (ms)', bot: vo.filledP50 },
+      { metric: 'memory (VmRSS)' },
+      { metric: '  RSS idle after start (MB)', bot: round(botIdleRss), baseline: round(baseIdleRss), ratio: ratio(botIdleRss, baseIdleRss) },
+      { metric: `  RSS after ${rss[0]!.afterRequests} mixed requests (MB)`, bot: rss10, baseline: `${round(baseLoadedRss)} (after ${baseSent})` },
+      {
+        metric: `  RSS after ${rss[1]!.afterRequests} mixed requests (MB)`,
+        bot: rss20,
+        target: `≤ ${TARGETS.rssMb} MB`,
+        pass: Math.max(rss10, rss20) <= TARGETS.rssMb,
+      },
+      { metric: '  RSS growth 10k → 20k (MB)', bot: round(rss20 - rss10) },
+      { metric: 'start-up' },
+      {
+        metric: `  spawn → /healthz 200 (ms, median of ${bot.times.length}/${base.times.length})`,
+        bot: round(botStartup, 0),
+        baseline: round(baseStartup, 0),
+        ratio: ratio(botStartup, baseStartup),
+        target: `≤ ${TARGETS.startupMs} ms`,
+        pass: botStartup <= TARGETS.startupMs,
+      },
+    ];
+    const totalSec = round((performance.now() - T0) / 1000, 1);
+    console.log(`\nchime-account bench — mix: /chime-account help, show <id>, list, history <id>, forged Approve, forged Cancel (round-robin)`);
+    console.log(`load shapes — ${shapeNote}\n`);
+    console.log(table(rows));
+
+    const outDir = join(REPO, 'bench-results');
+    mkdirSync(outDir, { recursive: true });
+    const outFile = join(outDir, 'bench.json');
+    const json = {
+      at: new Date().toISOString(),
+      node: process.version,
+      settings: { rate: RATE, durationSec: DURATION, warmup: WARMUP, rssRate: RSS_RATE, rssStep: RSS_STEP, starts: STARTS, samples: SAMPLES },
+      targets: TARGETS,
+      ack: Object.fromEntries(SHAPE_NAMES.map((n) => [n, { shape: SHAPES[n], bot: botRuns[n], baseline: baseRuns[n], p99Ratio: round(ratio(botRuns[n]!.p99, baseRuns[n]!.p99), 3) }])),
+      viewsOpen: vo,
+      rss: { botIdleMb: round(botIdleRss), baselineIdleMb: round(baseIdleRss), baselineLoadedMb: round(baseLoadedRss), baselineRequests: baseSent, bot: rss, growthMb: round(rss20 - rss10), runs: rssRuns },
+      startup: { botMs: bot.times.map((t) => round(t, 1)), baselineMs: base.times.map((t) => round(t, 1)), botMedianMs: round(botStartup, 1), baselineMedianMs: round(baseStartup, 1) },
+      pass: Object.fromEntries(rows.filter((r) => r.pass !== undefined).map((r) => [r.metric, r.pass])),
+      totalSec,
+    };
+    writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(`\nfigures written to ${outFile}; bench took ${totalSec} s`);
+  } finally {
+    for (const step of cleanup) await step().catch(() => {});
+    killAllChildren();
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killAllChildren();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+
+try {
+  await main();
+} catch (error) {
+  killAllChildren();
+  console.error('bench failed:', error);
+  process.exitCode = 1;
+}
