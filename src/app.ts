@@ -62,6 +62,8 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     socketMode,
     logLevel: LEVELS[config.logLevel],
     processBeforeResponse: false,
+    // The bot keeps no conversation state; Bolt's default store would do work on every request for nothing.
+    convoStore: false,
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       timeout: 10_000,

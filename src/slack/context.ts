@@ -1,5 +1,6 @@
 /** What every listener gets, and the small helpers they share. */
 import type { WebClient } from '@slack/web-api';
+import { postToResponseUrl } from './response-url.ts';
 import type { Store, ModalSession } from '../store/store.ts';
 import type { Accounts } from '../workflow/ports.ts';
 import type { Actor, ChangeWorkflow, Logger } from '../workflow/changes.ts';
@@ -40,13 +41,8 @@ export async function tellUser(
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
   if (to.responseUrl) {
     try {
-      const res = await fetch(to.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text, blocks }),
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (res.ok) return;
+      await postToResponseUrl(to.responseUrl, { response_type: 'ephemeral', replace_original: false, text, blocks });
+      return;
     } catch {
       // try the next way
     }

@@ -7,6 +7,7 @@
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import type { ChangeRequest } from '../domain/request.ts';
+import { postToResponseUrl } from './response-url.ts';
 import type { OutboxEntry, OutboxItem, Store } from '../store/store.ts';
 import type { Logger } from '../workflow/changes.ts';
 import { channelLink, esc } from './views/text.ts';
@@ -168,13 +169,8 @@ export class Outbox {
     const blocks = [{ type: 'context', elements: [{ type: 'mrkdwn', text: why }] }, ...((item.blocks as KnownBlock[]) ?? [])];
     if (responseUrl) {
       try {
-        const res = await fetch(responseUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ response_type: 'ephemeral', text: item.text, blocks }),
-          signal: AbortSignal.timeout(5_000),
-        });
-        if (res.ok) return;
+        await postToResponseUrl(responseUrl, { response_type: 'ephemeral', text: item.text, blocks });
+        return;
       } catch {
         // fall through to a DM
       }

@@ -1,5 +1,5 @@
 /** `/chime-account …`: acks at once, then opens the change form or answers ephemerally (show, list, history, help). */
-import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { roleMessage, type Actor } from '../../workflow/changes.ts';
 import { AccountsFailure } from '../../workflow/ports.ts';
@@ -9,12 +9,14 @@ import { accountBlocks, accountListBlocks, LIST_PAGE_SIZE } from '../views/accou
 import { auditLine } from '../views/requests.ts';
 import { esc, md, slackDate } from '../views/text.ts';
 import { openChangeModal } from './change-modal.ts';
+import { responder, type Respond } from '../response-url.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export function commandListener(deps: Deps) {
-  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+  return async ({ command, ack, client }: Args): Promise<void> => {
     await ack();
+    const respond = responder(command.response_url);
     const actor = actorOf(command);
     const sub = parseCommand(command.text ?? '');
     const reply = (text: string, blocks?: KnownBlock[]) =>
@@ -61,7 +63,7 @@ async function show(deps: Deps, accountId: string, reply: Reply): Promise<void> 
 }
 
 /** One page of ListAccounts; `nextToken` continues a previous page (the Next page button). */
-export async function listAccounts(deps: Deps, respond: RespondFn, prefix?: string, nextToken?: string, replace = false): Promise<void> {
+export async function listAccounts(deps: Deps, respond: Respond, prefix?: string, nextToken?: string, replace = false): Promise<void> {
   try {
     const page = await deps.accounts.list({ namePrefix: prefix, maxResults: LIST_PAGE_SIZE, nextToken });
     await respond({

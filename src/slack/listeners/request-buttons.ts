@@ -12,6 +12,7 @@ import { decisionView } from '../views/modals.ts';
 import { esc } from '../views/text.ts';
 import { openChangeModal } from './change-modal.ts';
 import { listAccounts, viewerAllowed } from './command.ts';
+import { responder } from '../response-url.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -102,8 +103,10 @@ export function updateFromListListener(deps: Deps) {
 
 export function listNextListener(deps: Deps) {
   return async (args: Args): Promise<void> => {
-    const { ack, body, action, respond } = args;
+    const { ack, body, action } = args;
     await ack();
+    if (!body.response_url) return;
+    const respond = responder(body.response_url);
     if (!(await viewerAllowed(deps, actorOf(body), teller(deps, args)))) return;
     let page: { p?: unknown; t?: unknown } = {};
     try {
