@@ -77,10 +77,7 @@ export class ChangeWorkflow {
 
   /** Records a refusal (audit store and audit channel); the caller tells the person. */
   async refuse(actor: Actor, what: { channelId?: string; accountId?: string; requestId?: string; detail: string }): Promise<void> {
-    await this.#record({
-      audit: [this.#entry('refused', actor, what)],
-      posts: [],
-    });
+    await this.#record(this.#effects(this.#entry('refused', actor, what)));
   }
 
   /**

@@ -83,6 +83,7 @@ describe('roles at every step', () => {
     const rows = await h.bot.store.history({ limit: 5 });
     assert.equal(rows[0]!.action, 'refused');
     assert.equal(rows[0]!.actorId, 'U0EVE');
+    await h.slack.waitFor(() => h.slack.messages.find((m) => m.channel === 'C0AUDIT' && /U0EVE.*was refused/.test(m.text)));
   });
 
   it('at submit and at confirm: a member removed from the group meanwhile is refused', async () => {
