@@ -87,22 +87,12 @@ export class Outbox {
   }
 
   async #pass(): Promise<void> {
-    const waiting = new Set<string>(); // channels with an earlier post still waiting: later ones keep their order
-    for (const entry of await this.#o.store.undelivered(new Date(), 200)) {
-      const channel = await this.#channelOf(entry.item);
-      if (waiting.has(channel)) continue;
-      if (!entry.due) {
-        waiting.add(channel);
-        continue;
-      }
+    const waiting = new Set<string>(); // channels whose earlier post failed in this pass: later ones keep their order
+    for (const entry of await this.#o.store.dueOutbox(new Date(), 200)) {
+      if (waiting.has(entry.channelId)) continue;
       const sent = await this.#send(entry);
-      if (!sent) waiting.add(channel);
+      if (!sent) waiting.add(entry.channelId);
     }
-  }
-
-  async #channelOf(item: OutboxItem): Promise<string> {
-    if (item.kind === 'post') return item.channelId;
-    return (await this.#o.store.getRequest(item.requestId))?.cardChannelId ?? `request:${item.requestId}`;
   }
 
   /** True when the entry is settled (sent, or given up for good); false when it waits. */

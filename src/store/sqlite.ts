@@ -64,6 +64,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel_id TEXT NOT NULL,
   item_json TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL,
@@ -71,6 +72,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   done_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (done_at, next_at);
+CREATE INDEX IF NOT EXISTS outbox_by_channel ON outbox (channel_id, done_at, id);
 CREATE TABLE IF NOT EXISTS modals (
   view_id TEXT PRIMARY KEY,
   session_json TEXT NOT NULL,
@@ -263,8 +265,12 @@ export class SqliteStore implements Store {
 
   #writeEffects({ audit, posts }: Effects): void {
     for (const entry of audit) this.#appendAudit(entry);
-    const insert = this.#sql('INSERT INTO outbox (item_json, next_at) VALUES (?, ?)');
-    for (const item of posts) insert.run(JSON.stringify(item), 0);
+    const insert = this.#sql('INSERT INTO outbox (channel_id, item_json, next_at) VALUES (?, ?, ?)');
+    const cardChannel = this.#sql('SELECT card_channel_id FROM requests WHERE id = ?');
+    for (const item of posts) {
+      const channel = item.kind === 'post' ? item.channelId : String((cardChannel.get(item.requestId) as Row | undefined)?.card_channel_id ?? '');
+      insert.run(channel, JSON.stringify(item), 0);
+    }
   }
 
   #appendAudit(entry: AuditEntry): void {
@@ -306,15 +312,18 @@ export class SqliteStore implements Store {
   }
 
   // ── outbox ──────────────────────────────────────────────────────────────────────────────────────────────────
-  async undelivered(now: Date, limit: number): Promise<OutboxEntry[]> {
-    const rows = this.#sql('SELECT id, item_json, attempts, next_at FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT ?')
-      .all(limit) as Row[];
-    // All undelivered entries in order, so the caller can hold back later posts to a channel that is waiting.
+  async dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]> {
+    const rows = this.#sql(
+      `SELECT o.id, o.channel_id, o.item_json, o.attempts FROM outbox o
+       WHERE o.done_at IS NULL AND o.next_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.channel_id = o.channel_id AND w.done_at IS NULL AND w.id < o.id AND w.next_at > ?)
+       ORDER BY o.id LIMIT ?`,
+    ).all(now.getTime(), now.getTime(), limit) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
+      channelId: String(r.channel_id),
       item: JSON.parse(String(r.item_json)) as OutboxItem,
       attempts: Number(r.attempts),
-      due: Number(r.next_at) <= now.getTime(),
     }));
   }
 

@@ -28,8 +28,8 @@ export interface OutboxEntry {
   id: number;
   item: OutboxItem;
   attempts: number;
-  /** False while it waits for its next retry. */
-  due: boolean;
+  /** The channel it goes to (a card's channel for card updates): posts to one channel keep their order. */
+  channelId: string;
 }
 
 /** What a change writes besides itself. */
@@ -94,8 +94,8 @@ export interface Store {
   history(filter: { teamId?: string; accountId?: string; limit: number }): Promise<AuditRow[]>;
   auditRows(filter?: { since?: Date; accountId?: string }): Promise<AuditRow[]>;
 
-  /** The oldest undelivered posts, in order, each marked due or waiting. */
-  undelivered(now: Date, limit: number): Promise<OutboxEntry[]>;
+  /** The oldest posts due now, in order, leaving out any behind an earlier post to its channel that waits to retry. */
+  dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]>;
   outboxDone(id: number, error?: string): Promise<void>;
   outboxRetry(id: number, nextAt: Date, error: string): Promise<void>;
   pendingOutboxCount(): Promise<number>;
