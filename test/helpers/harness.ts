@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createBot, type Bot } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { createBot, type Bot, type BotOptions } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { startChimeEmulator, type ChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { startSlackEmulator, type EmuView, type SlackEmulator } from '../../src/emulators/slack/server.ts';
@@ -49,36 +49,51 @@ export interface HarnessOptions {
   timeoutMs?: number;
 }
 
-export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'chime-account-test-'));
-  const policyFile = join(dir, 'policy.yml');
-  writeFileSync(policyFile, stringify(opts.policy ?? DEFAULT_POLICY));
-  const chime = await startChimeEmulator();
-  const slack = await startSlackEmulator();
-  const env = {
-    SLACK_BOT_TOKEN: slack.botToken,
+/** The settings a test bot runs with: the emulators' URLs, the harness's policy and database, fast sweeps. */
+export function testBot(o: {
+  slack: SlackEmulator;
+  chimeUrl: string;
+  dir: string;
+  env?: Record<string, string>;
+  maxAttempts?: number;
+  timeoutMs?: number;
+}): { config: Config; options: BotOptions } {
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: o.slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
+    SLACK_API_URL: o.slack.apiUrl,
     PORT: '0',
-    POLICY_FILE: policyFile,
-    DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
+    POLICY_FILE: join(o.dir, 'policy.yml'),
+    DATABASE_URL: `sqlite:${join(o.dir, 'bot.db')}`,
     AUDIT_CHANNEL_ID: 'C0AUDIT',
     LOG_LEVEL: 'error',
-    CHIME_TIMEOUT_MS: String(opts.timeoutMs ?? 5_000),
-    ...opts.env,
-  };
-  const loaded = loadConfig(env);
+    CHIME_TIMEOUT_MS: String(o.timeoutMs ?? 5_000),
+    ...o.env,
+  });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  const make = () =>
-    createBot(loaded.config, {
+  return {
+    config: loaded.config,
+    options: {
       chime: {
-        endpoint: chime.url,
+        endpoint: o.chimeUrl,
         credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-        maxAttempts: opts.maxAttempts ?? 1,
+        maxAttempts: o.maxAttempts ?? 1,
       },
       sweepMs: 200,
       outboxPollMs: 50,
-    });
+    },
+  };
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'chime-account-test-'));
+  writeFileSync(join(dir, 'policy.yml'), stringify(opts.policy ?? DEFAULT_POLICY));
+  const chime = await startChimeEmulator();
+  const slack = await startSlackEmulator();
+  const make = () => {
+    const { config, options } = testBot({ slack, chimeUrl: chime.url, dir, ...opts });
+    return createBot(config, options);
+  };
 
   const h: Harness = {
     chime,

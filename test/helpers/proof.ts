@@ -10,12 +10,11 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { createBot, type BotOptions } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
+import { createBot } from '../../src/app.ts';
 import { verifyChain } from '../../src/domain/audit.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
-import { SIGNING_SECRET, type Harness } from './harness.ts';
+import { SIGNING_SECRET, testBot, type Harness } from './harness.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -79,31 +78,9 @@ export async function swapBot(
   h: Harness,
   o: { chimeEndpoint?: string; timeoutMs?: number; maxAttempts?: number; env?: Record<string, string>; teamId?: string } = {},
 ): Promise<void> {
-  const env = {
-    SLACK_BOT_TOKEN: h.slack.botToken,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: h.slack.apiUrl,
-    PORT: '0',
-    POLICY_FILE: join(h.dir, 'policy.yml'),
-    DATABASE_URL: `sqlite:${join(h.dir, 'bot.db')}`,
-    AUDIT_CHANNEL_ID: 'C0AUDIT',
-    LOG_LEVEL: 'error',
-    CHIME_TIMEOUT_MS: String(o.timeoutMs ?? 5_000),
-    ...o.env,
-  };
-  const loaded = loadConfig(env);
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  const options: BotOptions = {
-    chime: {
-      endpoint: o.chimeEndpoint ?? h.chime.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-      maxAttempts: o.maxAttempts ?? 1,
-    },
-    sweepMs: 200,
-    outboxPollMs: 50,
-  };
+  const { config, options } = testBot({ slack: h.slack, chimeUrl: o.chimeEndpoint ?? h.chime.url, dir: h.dir, ...o });
   await h.bot.stop();
-  h.bot = createBot(loaded.config, options);
+  h.bot = createBot(config, options);
   h.port = (await h.bot.start())!;
   h.user = userClient(h.slack, h.port, o.teamId);
 }
