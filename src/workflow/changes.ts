@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { applied, sameValues, valuesOf, type Account, type AccountChange, type AccountValues } from '../domain/account.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { accountAllowed, checkRole, needsApproval, type Directory, type Policy, type Role, type RoleCheck } from '../domain/policy.ts';
-import type { ChangeRequest } from '../domain/request.ts';
+import { approvalBlocker, type ChangeRequest } from '../domain/request.ts';
 import type { Effects, OutboxItem, Store } from '../store/store.ts';
 import { AccountsFailure, type Accounts } from './ports.ts';
 
@@ -127,11 +127,9 @@ export class ChangeWorkflow {
   async canDecide(actor: Actor, requestId: string): Promise<Outcome> {
     const request = await this.#d.store.getRequest(requestId);
     if (!request || request.teamId !== actor.teamId) return { ok: false, message: 'There is no such request in this workspace.' };
-    if (request.requesterId === actor.userId)
-      return { ok: false, message: 'You can’t approve or reject your own request: another approver must.' };
-    if (request.state !== 'pending') return { ok: false, message: `This request is already ${request.state}.` };
-    if (request.expiresAt <= this.#now()) return { ok: false, message: 'This request has expired.' };
-    if (request.approvals.some((a) => a.userId === actor.userId)) return { ok: false, message: 'You have already approved this request.' };
+    // The same rules the store applies again inside the approval's transaction; the cheap ones before the role lookup.
+    const blocker = approvalBlocker(request, actor.userId, actor.teamId, this.#now());
+    if (blocker) return { ok: false, message: blocker };
     const role = await this.checkRole('approvers', actor.userId);
     if (!role.ok) return this.#refused(actor, fromRequest(request), roleMessage(role));
     return { ok: true, value: request };
