@@ -19,8 +19,8 @@ export interface OpenChange {
   channelId: string;
   responseUrl?: string;
   accountId?: string;
-  /** Revert: prefill the form with these values instead of the current ones. */
-  prefill?: AccountValues;
+  /** Revert: start these inputs from the recorded values instead of the current ones. */
+  prefill?: Partial<AccountValues>;
   revertOf?: string;
 }
 
@@ -68,7 +68,7 @@ export async function fillChangeModal(
   session: ModalSession,
   accountId: string,
   hash?: string,
-  prefill?: AccountValues,
+  prefill?: Partial<AccountValues>,
 ): Promise<void> {
   let view;
   try {
@@ -83,7 +83,10 @@ export async function fillChangeModal(
     }[policy.approval.required];
     await deps.store.saveModal({ ...session, accountId: account.accountId, account });
     view = prefill
-      ? changeView(account, lock, `Reverting: the inputs start from the values before the earlier change. ${note}`, prefill)
+      ? changeView(account, lock, `Reverting: the inputs start from the values before the earlier change. ${note}`, {
+          name: prefill.name ?? account.name,
+          license: prefill.license ?? account.defaultLicense,
+        })
       : changeView(account, lock, note);
   } catch (error) {
     const words = error instanceof AccountsFailure ? error.userMessage : 'Something went wrong reading the account.';

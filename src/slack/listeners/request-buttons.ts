@@ -5,7 +5,6 @@
  * form prefilled with the recorded "before"; Update (in the list) opens the form; Next page pages the list.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { applied } from '../../domain/account.ts';
 import { ACCOUNT_ID } from '../command-text.ts';
 import { actorOf, tellUser, type Deps } from '../context.ts';
 import { decisionView } from '../views/modals.ts';
@@ -69,9 +68,11 @@ export function revertButtonListener(deps: Deps) {
     const request = REQUEST_ID.test(action.value ?? '') ? await deps.store.getRequest(action.value!) : undefined;
     if (!request || request.teamId !== actor.teamId || request.state !== 'applied')
       return void (await teller(deps, args)('There is no applied change to revert here.'));
-    const after = applied(request.before, request.change);
-    // Restore only what the change touched.
-    const prefill = { name: request.change.name !== undefined ? request.before.name : after.name, license: request.change.license !== undefined ? request.before.license : after.license };
+    // Restore only what the change touched; the other field starts from the account as it is now.
+    const prefill = {
+      ...(request.change.name !== undefined ? { name: request.before.name } : {}),
+      ...(request.change.license !== undefined ? { license: request.before.license } : {}),
+    };
     await openChangeModal(deps, {
       client,
       triggerId: body.trigger_id,
