@@ -86,9 +86,7 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
   const logger = app.logger;
 
   const store = new SqliteStore(config.databasePath);
-  const accounts = new ChimeAccounts(
-    createChimeClient({ region: config.aws.region, timeoutMs: config.aws.timeoutMs, ...options.chime }),
-  );
+  const accounts = new ChimeAccounts(createChimeClient({ region: config.aws.region, timeoutMs: config.aws.timeoutMs, ...options.chime }));
   const outbox = new Outbox({
     store,
     client: app.client,

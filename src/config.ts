@@ -9,29 +9,35 @@ import { describePolicyErrors, policySchema, type Policy } from './domain/policy
 
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a channel ID such as C0123ABCD' });
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'is required (the xoxb- bot token)' }).startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
-    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' }).optional(),
-    SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
-    SLACK_TEAM_IDS: z
-      .string()
-      .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, { error: 'must list team (T…) or enterprise (E…) IDs, comma-separated' })))
-      .optional(),
-    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
-    CHIME_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(5_000),
-    POLICY_FILE: z.string().min(1).default('./policy.yml'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^sqlite:.+/, { error: 'must be sqlite:<path> (PostgreSQL is not supported yet)' })
-      .optional(),
-    AUDIT_CHANNEL_ID: channelId.optional(),
-    APPROVAL_CHANNEL_ID: channelId.optional(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  });
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required (the xoxb- bot token)' })
+    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must be an app-level token starting with xapp-' }).optional(),
+  SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
+  SLACK_TEAM_IDS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, { error: 'must list team (T…) or enterprise (E…) IDs, comma-separated' })))
+    .optional(),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  CHIME_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(5_000),
+  POLICY_FILE: z.string().min(1).default('./policy.yml'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^sqlite:.+/, { error: 'must be sqlite:<path> (PostgreSQL is not supported yet)' })
+    .optional(),
+  AUDIT_CHANNEL_ID: channelId.optional(),
+  APPROVAL_CHANNEL_ID: channelId.optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
 
 type Env = z.output<typeof envSchema>;
 

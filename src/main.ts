@@ -18,7 +18,9 @@ const bot = createBot(loaded.config);
 process.on('unhandledRejection', (reason) => bot.app.logger.error('unhandled rejection (the bot keeps running)', reason));
 const port = await bot.start();
 bot.app.logger.info(
-  loaded.config.slack.appToken ? `chime-account is running in Socket Mode (health on port ${port})` : `chime-account is listening on port ${port}`,
+  loaded.config.slack.appToken
+    ? `chime-account is running in Socket Mode (health on port ${port})`
+    : `chime-account is listening on port ${port}`,
 );
 
 let stopping = false;

@@ -28,8 +28,17 @@ const BY_NAME: Record<string, FailureKind> = {
 };
 
 const BY_STATUS: Record<number, FailureKind> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'BadRequest',
-  429: 'Throttled', 500: 'ServiceFailure', 502: 'ServiceUnavailable', 503: 'ServiceUnavailable', 504: 'ServiceUnavailable',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  422: 'BadRequest',
+  429: 'Throttled',
+  500: 'ServiceFailure',
+  502: 'ServiceUnavailable',
+  503: 'ServiceUnavailable',
+  504: 'ServiceUnavailable',
 };
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);

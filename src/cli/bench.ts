@@ -73,7 +73,10 @@ const RSS_STEP = intOption('requests', 1, 200_000);
 const STARTS = intOption('starts', 1, 20);
 const SAMPLES = intOption('samples', 1, 1_000);
 const WARMUP = Math.round(RATE * 2);
-const SHAPE_NAMES = argv.shapes.split(',').map((x) => x.trim()).filter((x): x is ShapeName => x in SHAPES);
+const SHAPE_NAMES = argv.shapes
+  .split(',')
+  .map((x) => x.trim())
+  .filter((x): x is ShapeName => x in SHAPES);
 if (SHAPE_NAMES.length === 0) throw new Error(`--shapes: give one or more of ${Object.keys(SHAPES).join(', ')}`);
 const BOT_DIR = resolve(argv['bot-dir'] ?? REPO);
 const BOT_ENTRY = argv['bot-entry'];
@@ -148,7 +151,11 @@ function trim(ctx: Ctx): void {
 }
 
 /** Mixed load against `child`; also counts the follow-ups (response_url posts) the emulator took meanwhile. */
-async function mixed(ctx: Ctx, child: Child, opts: { rate: number; durationSec?: number; amount?: number; shape?: ShapeName }): Promise<Mixed> {
+async function mixed(
+  ctx: Ctx,
+  child: Child,
+  opts: { rate: number; durationSec?: number; amount?: number; shape?: ShapeName },
+): Promise<Mixed> {
   trim(ctx);
   const pid = child.proc.pid!;
   const childCpu0 = cpuMs(pid);
@@ -348,11 +355,15 @@ async function main(): Promise<void> {
       const r = await mixed(ctx, bot.child, { rate: RATE, durationSec: DURATION, shape });
       mixedSent += r.completed + r.errors;
       const sum = (botRuns[shape] = summarize(r));
-      log(`bot, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors, ${sum.followUps} follow-ups`);
+      log(
+        `bot, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors, ${sum.followUps} follow-ups`,
+      );
     }
 
     const vo = await viewsOpen(ctx, bot.child, SAMPLES);
-    log(`views.open after arrival: p50 ${vo.openP50} p99 ${vo.openP99} ms (${vo.viewsOpenOk}/${vo.sent} opened); form filled p50 ${vo.filledP50} ms`);
+    log(
+      `views.open after arrival: p50 ${vo.openP50} p99 ${vo.openP99} ms (${vo.viewsOpenOk}/${vo.sent} opened); form filled p50 ${vo.filledP50} ms`,
+    );
 
     // ── RSS after 10k and 20k mixed requests ────────────────────────────────────────────────────────────────
     const rss: { afterRequests: number; mb: number }[] = [];
@@ -372,7 +383,9 @@ async function main(): Promise<void> {
 
     // ── report ───────────────────────────────────────────────────────────────────────────────────────────────
     const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : undefined);
-    const shapeNote = SHAPE_NAMES.map((n) => `${n}: ${SHAPES[n].stagger} autocannon instances ${1000 / SHAPES[n].stagger} ms apart × ${SHAPES[n].connections} connections`).join('; ');
+    const shapeNote = SHAPE_NAMES.map(
+      (n) => `${n}: ${SHAPES[n].stagger} autocannon instances ${1000 / SHAPES[n].stagger} ms apart × ${SHAPES[n].connections} connections`,
+    ).join('; ');
     const botStartup = median(bot.times)!;
     const baseStartup = median(base.times)!;
     const rss10 = rss[0]!.mb;
@@ -382,7 +395,8 @@ async function main(): Promise<void> {
       const a = baseRuns[shape]!;
       const r99 = ratio(b.p99, a.p99);
       const p99Row: Row = { metric: `  ack p99 (ms)`, bot: b.p99, baseline: a.p99, ratio: r99 };
-      if (primary) Object.assign(p99Row, { target: `≤ ${TARGETS.ackP99Ratio}× baseline`, pass: r99 !== undefined && r99 <= TARGETS.ackP99Ratio });
+      if (primary)
+        Object.assign(p99Row, { target: `≤ ${TARGETS.ackP99Ratio}× baseline`, pass: r99 !== undefined && r99 <= TARGETS.ackP99Ratio });
       return [
         { metric: `ack, ${shape} load, ${RATE} req/s × ${DURATION} s` },
         { metric: '  ack p50 (ms)', bot: b.p50, baseline: a.p50, ratio: ratio(b.p50, a.p50) },
@@ -392,7 +406,12 @@ async function main(): Promise<void> {
         { metric: '  throughput (answers/s)', bot: b.throughput, baseline: a.throughput, ratio: ratio(b.throughput, a.throughput) },
         { metric: '  errors (non-2xx + timeouts)', bot: b.errors, baseline: a.errors, target: '0', pass: b.errors === 0 },
         { metric: '  follow-ups delivered / answered', bot: `${b.followUps}/${b.completed}` },
-        { metric: '  CPU per request (ms): server', bot: b.cpuMsPerRequest.server, baseline: a.cpuMsPerRequest.server, ratio: ratio(b.cpuMsPerRequest.server, a.cpuMsPerRequest.server) },
+        {
+          metric: '  CPU per request (ms): server',
+          bot: b.cpuMsPerRequest.server,
+          baseline: a.cpuMsPerRequest.server,
+          ratio: ratio(b.cpuMsPerRequest.server, a.cpuMsPerRequest.server),
+        },
         { metric: '  CPU per request (ms): emulators', bot: b.cpuMsPerRequest.emulators, baseline: a.cpuMsPerRequest.emulators },
       ];
     };
@@ -410,8 +429,17 @@ async function main(): Promise<void> {
       { metric: '  views.open ok / commands', bot: `${vo.viewsOpenOk}/${vo.sent}` },
       { metric: '  form filled p50 (ms)', bot: vo.filledP50 },
       { metric: 'memory (VmRSS)' },
-      { metric: '  RSS idle after start (MB)', bot: round(botIdleRss), baseline: round(baseIdleRss), ratio: ratio(botIdleRss, baseIdleRss) },
-      { metric: `  RSS after ${rss[0]!.afterRequests} mixed requests (MB)`, bot: rss10, baseline: `${round(baseLoadedRss)} (after ${baseSent})` },
+      {
+        metric: '  RSS idle after start (MB)',
+        bot: round(botIdleRss),
+        baseline: round(baseIdleRss),
+        ratio: ratio(botIdleRss, baseIdleRss),
+      },
+      {
+        metric: `  RSS after ${rss[0]!.afterRequests} mixed requests (MB)`,
+        bot: rss10,
+        baseline: `${round(baseLoadedRss)} (after ${baseSent})`,
+      },
       {
         metric: `  RSS after ${rss[1]!.afterRequests} mixed requests (MB)`,
         bot: rss20,
@@ -430,7 +458,9 @@ async function main(): Promise<void> {
       },
     ];
     const totalSec = round((performance.now() - T0) / 1000, 1);
-    console.log(`\nchime-account bench — mix: /chime-account help, show <id>, list, history <id>, forged Approve, forged Cancel (round-robin)`);
+    console.log(
+      `\nchime-account bench — mix: /chime-account help, show <id>, list, history <id>, forged Approve, forged Cancel (round-robin)`,
+    );
     console.log(`load shapes — ${shapeNote}\n`);
     console.log(table(rows));
 
@@ -440,12 +470,38 @@ async function main(): Promise<void> {
     const json = {
       at: new Date().toISOString(),
       node: process.version,
-      settings: { rate: RATE, durationSec: DURATION, warmup: WARMUP, rssRate: RSS_RATE, rssStep: RSS_STEP, starts: STARTS, samples: SAMPLES },
+      settings: {
+        rate: RATE,
+        durationSec: DURATION,
+        warmup: WARMUP,
+        rssRate: RSS_RATE,
+        rssStep: RSS_STEP,
+        starts: STARTS,
+        samples: SAMPLES,
+      },
       targets: TARGETS,
-      ack: Object.fromEntries(SHAPE_NAMES.map((n) => [n, { shape: SHAPES[n], bot: botRuns[n], baseline: baseRuns[n], p99Ratio: round(ratio(botRuns[n]!.p99, baseRuns[n]!.p99), 3) }])),
+      ack: Object.fromEntries(
+        SHAPE_NAMES.map((n) => [
+          n,
+          { shape: SHAPES[n], bot: botRuns[n], baseline: baseRuns[n], p99Ratio: round(ratio(botRuns[n]!.p99, baseRuns[n]!.p99), 3) },
+        ]),
+      ),
       viewsOpen: vo,
-      rss: { botIdleMb: round(botIdleRss), baselineIdleMb: round(baseIdleRss), baselineLoadedMb: round(baseLoadedRss), baselineRequests: baseSent, bot: rss, growthMb: round(rss20 - rss10), runs: rssRuns },
-      startup: { botMs: bot.times.map((t) => round(t, 1)), baselineMs: base.times.map((t) => round(t, 1)), botMedianMs: round(botStartup, 1), baselineMedianMs: round(baseStartup, 1) },
+      rss: {
+        botIdleMb: round(botIdleRss),
+        baselineIdleMb: round(baseIdleRss),
+        baselineLoadedMb: round(baseLoadedRss),
+        baselineRequests: baseSent,
+        bot: rss,
+        growthMb: round(rss20 - rss10),
+        runs: rssRuns,
+      },
+      startup: {
+        botMs: bot.times.map((t) => round(t, 1)),
+        baselineMs: base.times.map((t) => round(t, 1)),
+        botMedianMs: round(botStartup, 1),
+        baselineMedianMs: round(baseStartup, 1),
+      },
       pass: Object.fromEntries(rows.filter((r) => r.pass !== undefined).map((r) => [r.metric, r.pass])),
       totalSec,
     };

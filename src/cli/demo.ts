@@ -100,7 +100,9 @@ function check(ok: unknown, what: string): asserts ok {
 
 try {
   out('chime-account demo — Amazon Chime and Slack are emulated on loopback; nothing leaves this machine.');
-  out(`Policy: requesters = @group S0CHIMEOPS (alice, carol); approvers = @group S0SECOPS (bob, carol); renames apply at once, license changes need an approver.`);
+  out(
+    `Policy: requesters = @group S0CHIMEOPS (alice, carol); approvers = @group S0SECOPS (bob, carol); renames apply at once, license changes need an approver.`,
+  );
 
   step('alice types', '/chime-account list Acme');
   await user.command('U0ALICE', 'list Acme');
@@ -165,7 +167,9 @@ try {
   showNew();
 
   const updates = chime.calls.filter((c) => c.operation === 'UpdateAccount');
-  out(`\nAmazon Chime (emulated) received ${updates.length} UpdateAccount call(s): ${updates.map((c) => JSON.stringify(c.body)).join(', ')}`);
+  out(
+    `\nAmazon Chime (emulated) received ${updates.length} UpdateAccount call(s): ${updates.map((c) => JSON.stringify(c.body)).join(', ')}`,
+  );
   out('Demo finished.');
 } catch (error) {
   console.error(`\nThe demo did not go as expected: ${(error as Error).message}`);

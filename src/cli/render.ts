@@ -7,8 +7,16 @@ export interface Names {
 }
 
 const EMOJI: Record<string, string> = {
-  white_check_mark: '✅', memo: '📝', lock: '🔒', hourglass_flowing_sand: '⏳', x: '❌', warning: '⚠️', no_entry: '⛔',
-  alarm_clock: '⏰', heavy_multiplication_x: '✖️', gear: '⚙️',
+  white_check_mark: '✅',
+  memo: '📝',
+  lock: '🔒',
+  hourglass_flowing_sand: '⏳',
+  x: '❌',
+  warning: '⚠️',
+  no_entry: '⛔',
+  alarm_clock: '⏰',
+  heavy_multiplication_x: '✖️',
+  gear: '⚙️',
 };
 
 /** mrkdwn → readable text: mentions, channels and dates resolved; &amp; &lt; &gt; shown as typed. */
@@ -58,8 +66,7 @@ export function renderBlocks(blocks: Json[] | undefined, names: Names, values: J
       case 'input': {
         const el = b.element ?? {};
         const state = values[b.block_id]?.[el.action_id];
-        const shown =
-          state?.value ?? state?.selected_option?.value ?? el.initial_value ?? el.initial_option?.value ?? '';
+        const shown = state?.value ?? state?.selected_option?.value ?? el.initial_value ?? el.initial_option?.value ?? '';
         const choices = el.options ? ` (choices: ${el.options.map((o: Json) => o.value).join(', ')})` : '';
         lines.push(`  ${textOf(b.label, names)}: [${shown}]${choices}`);
         break;

@@ -74,9 +74,7 @@ export const licenseSchema = z.enum(LICENSES, { error: `Choose one of ${LICENSES
 
 export type FieldErrors = Partial<Record<'name' | 'license', string>>;
 
-export type ValidationResult =
-  | { ok: true; change: AccountChange }
-  | { ok: false; errors: FieldErrors };
+export type ValidationResult = { ok: true; change: AccountChange } | { ok: false; errors: FieldErrors };
 
 /**
  * Validates what a person typed against the account as it is: a name of 1–100 characters that isn't blank,

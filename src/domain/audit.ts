@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import type { AccountChange, AccountValues } from './account.ts';
 
 export const AUDIT_ACTIONS = [
-  'requested', 'approved', 'rejected', 'cancelled', 'expired', 'applied', 'failed', 'stale', 'refused', 'reconciled',
+  'requested',
+  'approved',
+  'rejected',
+  'cancelled',
+  'expired',
+  'applied',
+  'failed',
+  'stale',
+  'refused',
+  'reconciled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -5,8 +5,7 @@ export function parseDuration(text: string): number | undefined {
   const m = /^\s*((?:\d+\s*[smhd]\s*)+)$/i.exec(text);
   if (!m) return undefined;
   let total = 0;
-  for (const [, n, unit] of m[1]!.matchAll(/(\d+)\s*([smhd])/gi))
-    total += Number(n) * UNIT_MS[unit!.toLowerCase() as keyof typeof UNIT_MS];
+  for (const [, n, unit] of m[1]!.matchAll(/(\d+)\s*([smhd])/gi)) total += Number(n) * UNIT_MS[unit!.toLowerCase() as keyof typeof UNIT_MS];
   return total > 0 ? total : undefined;
 }
 

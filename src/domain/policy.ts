@@ -16,11 +16,9 @@ export const ROLE_PURPOSE: Record<Role, string> = {
   approvers: 'approve or reject changes to Chime accounts',
 };
 
-const member = z
-  .string()
-  .regex(/^(\*|workspace_admins|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, {
-    error: 'a member is a user ID (U…/W…), a user group ID (S…), "workspace_admins" or "*"',
-  });
+const member = z.string().regex(/^(\*|workspace_admins|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, {
+  error: 'a member is a user ID (U…/W…), a user group ID (S…), "workspace_admins" or "*"',
+});
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -43,7 +41,10 @@ export const policySchema = z.strictObject({
       approvers_required: z.number().int().min(1).max(3).default(1),
       expires_after: duration.default(24 * 3_600_000),
       reason: z.enum(['optional', 'required']).default('optional'),
-      mention: z.string().regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' }).optional(),
+      mention: z
+        .string()
+        .regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' })
+        .optional(),
     })
     .prefault({}),
   accounts: z.array(z.string().min(1)).default(['*']),

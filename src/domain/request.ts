@@ -7,7 +7,15 @@
 import type { AccountChange, AccountValues } from './account.ts';
 
 export const REQUEST_STATES = [
-  'pending', 'approved', 'applying', 'applied', 'failed', 'rejected', 'expired', 'cancelled', 'stale',
+  'pending',
+  'approved',
+  'applying',
+  'applied',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+  'stale',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 

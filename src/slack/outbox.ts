@@ -13,8 +13,18 @@ import type { Logger } from '../workflow/changes.ts';
 import { channelLink, esc } from './views/text.ts';
 
 const PERMANENT = new Set([
-  'channel_not_found', 'not_in_channel', 'is_archived', 'msg_too_long', 'no_text', 'invalid_blocks', 'invalid_arguments',
-  'message_not_found', 'cant_update_message', 'edit_window_closed', 'restricted_action', 'too_many_attachments',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'msg_too_long',
+  'no_text',
+  'invalid_blocks',
+  'invalid_arguments',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'restricted_action',
+  'too_many_attachments',
 ]);
 const MAX_BACKOFF_MS = 60_000;
 

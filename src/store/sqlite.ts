@@ -124,8 +124,11 @@ export class SqliteStore implements Store {
 
   // ── modals ──────────────────────────────────────────────────────────────────────────────────────────────────
   async saveModal(session: ModalSession): Promise<void> {
-    this.#sql('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)')
-      .run(session.viewId, JSON.stringify(session), session.createdAt.getTime());
+    this.#sql('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)').run(
+      session.viewId,
+      JSON.stringify(session),
+      session.createdAt.getTime(),
+    );
     this.#sql('DELETE FROM modals WHERE created_at < ?').run(Date.now() - MODAL_TTL_MS);
   }
 
@@ -145,19 +148,33 @@ export class SqliteStore implements Store {
   async createRequest(request: ChangeRequest, effects: (r: ChangeRequest) => Effects): Promise<ChangeRequest> {
     return this.#tx(() => {
       this.#sql(
-          `INSERT INTO requests (id, team_id, enterprise_id, channel_id, card_channel_id, card_ts, response_url, requester_id,
+        `INSERT INTO requests (id, team_id, enterprise_id, channel_id, card_channel_id, card_ts, response_url, requester_id,
              account_id, before_json, change_json, reason, state, approvals_required, decided_by, outcome_detail,
              aws_request_id, revert_of, created_at, expires_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          request.id, request.teamId, request.enterpriseId ?? null, request.channelId, request.cardChannelId,
-          request.cardTs ?? null, request.responseUrl ?? null, request.requesterId, request.accountId,
-          JSON.stringify(request.before), JSON.stringify(request.change), request.reason ?? null, request.state,
-          request.approvalsRequired, request.decidedBy ?? null, request.outcomeDetail ?? null,
-          request.awsRequestId ?? null, request.revertOf ?? null, request.createdAt.getTime(),
-          request.expiresAt.getTime(), request.updatedAt.getTime(),
-        );
+      ).run(
+        request.id,
+        request.teamId,
+        request.enterpriseId ?? null,
+        request.channelId,
+        request.cardChannelId,
+        request.cardTs ?? null,
+        request.responseUrl ?? null,
+        request.requesterId,
+        request.accountId,
+        JSON.stringify(request.before),
+        JSON.stringify(request.change),
+        request.reason ?? null,
+        request.state,
+        request.approvalsRequired,
+        request.decidedBy ?? null,
+        request.outcomeDetail ?? null,
+        request.awsRequestId ?? null,
+        request.revertOf ?? null,
+        request.createdAt.getTime(),
+        request.expiresAt.getTime(),
+        request.updatedAt.getTime(),
+      );
       const stored = this.#readRequest(request.id)!;
       this.#writeEffects(effects(stored));
       return stored;
@@ -177,12 +194,11 @@ export class SqliteStore implements Store {
   ): Promise<ChangeRequest | undefined> {
     return this.#tx(() => {
       const changed = this.#sql(
-          `UPDATE requests SET state = ?, updated_at = ?,
+        `UPDATE requests SET state = ?, updated_at = ?,
              decided_by = COALESCE(?, decided_by), outcome_detail = COALESCE(?, outcome_detail),
              aws_request_id = COALESCE(?, aws_request_id)
            WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})`,
-        )
-        .run(to, Date.now(), patch.decidedBy ?? null, patch.outcomeDetail ?? null, patch.awsRequestId ?? null, id, ...from);
+      ).run(to, Date.now(), patch.decidedBy ?? null, patch.outcomeDetail ?? null, patch.awsRequestId ?? null, id, ...from);
       if (changed.changes !== 1) return undefined;
       const updated = this.#readRequest(id)!;
       this.#writeEffects(effects(updated));
@@ -201,8 +217,12 @@ export class SqliteStore implements Store {
       if (!request) return { ok: false, reason: 'There is no such request.' };
       const blocker = approvalBlocker(request, approval.userId, teamId, approval.at);
       if (blocker) return { ok: false, reason: blocker };
-      this.#sql('INSERT INTO approvals (request_id, user_id, at, comment) VALUES (?, ?, ?, ?)')
-        .run(id, approval.userId, approval.at.getTime(), approval.comment ?? null);
+      this.#sql('INSERT INTO approvals (request_id, user_id, at, comment) VALUES (?, ?, ?, ?)').run(
+        id,
+        approval.userId,
+        approval.at.getTime(),
+        approval.comment ?? null,
+      );
       const complete = request.approvals.length + 1 >= request.approvalsRequired;
       if (complete)
         this.#sql("UPDATE requests SET state = 'approved', updated_at = ? WHERE id = ? AND state = 'pending'").run(Date.now(), id);
@@ -218,8 +238,9 @@ export class SqliteStore implements Store {
   }
 
   async expiredPending(now: Date): Promise<ChangeRequest[]> {
-    const rows = this.#sql("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at")
-      .all(now.getTime()) as Row[];
+    const rows = this.#sql("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at").all(
+      now.getTime(),
+    ) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
   }
 
@@ -230,8 +251,7 @@ export class SqliteStore implements Store {
   #readRequest(id: string): ChangeRequest | undefined {
     const r = this.#sql('SELECT * FROM requests WHERE id = ?').get(id) as Row | undefined;
     if (!r) return undefined;
-    const approvals = this.#sql('SELECT user_id, at, comment FROM approvals WHERE request_id = ? ORDER BY at, user_id')
-      .all(id) as Row[];
+    const approvals = this.#sql('SELECT user_id, at, comment FROM approvals WHERE request_id = ? ORDER BY at, user_id').all(id) as Row[];
     return {
       id: String(r.id),
       teamId: String(r.team_id),
@@ -268,7 +288,8 @@ export class SqliteStore implements Store {
     const insert = this.#sql('INSERT INTO outbox (channel_id, item_json, next_at) VALUES (?, ?, ?)');
     const cardChannel = this.#sql('SELECT card_channel_id FROM requests WHERE id = ?');
     for (const item of posts) {
-      const channel = item.kind === 'post' ? item.channelId : String((cardChannel.get(item.requestId) as Row | undefined)?.card_channel_id ?? '');
+      const channel =
+        item.kind === 'post' ? item.channelId : String((cardChannel.get(item.requestId) as Row | undefined)?.card_channel_id ?? '');
       insert.run(channel, JSON.stringify(item), 0);
     }
   }
@@ -277,15 +298,24 @@ export class SqliteStore implements Store {
     const last = this.#sql('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
     const row = chainRow(last ? String(last.hash) : GENESIS_HASH, last ? Number(last.seq) + 1 : 1, entry);
     this.#sql(
-        `INSERT INTO audit (seq, at, action, actor_id, team_id, channel_id, account_id, request_id, before_json,
+      `INSERT INTO audit (seq, at, action, actor_id, team_id, channel_id, account_id, request_id, before_json,
            change_json, detail, aws_request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.seq, row.at.toISOString(), row.action, row.actorId, row.teamId, row.channelId ?? null,
-        row.accountId ?? null, row.requestId ?? null, row.before ? JSON.stringify(row.before) : null,
-        row.change ? JSON.stringify(row.change) : null, row.detail ?? null, row.awsRequestId ?? null,
-        row.prevHash, row.hash,
-      );
+    ).run(
+      row.seq,
+      row.at.toISOString(),
+      row.action,
+      row.actorId,
+      row.teamId,
+      row.channelId ?? null,
+      row.accountId ?? null,
+      row.requestId ?? null,
+      row.before ? JSON.stringify(row.before) : null,
+      row.change ? JSON.stringify(row.change) : null,
+      row.detail ?? null,
+      row.awsRequestId ?? null,
+      row.prevHash,
+      row.hash,
+    );
   }
 
   async history(filter: { teamId?: string; accountId?: string; limit: number }): Promise<AuditRow[]> {
@@ -293,21 +323,27 @@ export class SqliteStore implements Store {
     const rows = (
       filter.accountId
         ? this.#sql('SELECT * FROM audit WHERE account_id = ? AND (? IS NULL OR team_id = ?) ORDER BY seq DESC LIMIT ?').all(
-            filter.accountId, filter.teamId ?? null, filter.teamId ?? null, filter.limit,
+            filter.accountId,
+            filter.teamId ?? null,
+            filter.teamId ?? null,
+            filter.limit,
           )
         : this.#sql('SELECT * FROM audit WHERE (? IS NULL OR team_id = ?) ORDER BY seq DESC LIMIT ?').all(
-            filter.teamId ?? null, filter.teamId ?? null, filter.limit,
+            filter.teamId ?? null,
+            filter.teamId ?? null,
+            filter.limit,
           )
     ) as Row[];
     return rows.map(toAuditRow);
   }
 
   async auditRows(filter: { since?: Date; accountId?: string } = {}): Promise<AuditRow[]> {
-    const rows = this.#sql(`SELECT * FROM audit WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR account_id = ?) ORDER BY seq`)
-      .all(
-        filter.since?.toISOString() ?? null, filter.since?.toISOString() ?? null,
-        filter.accountId ?? null, filter.accountId ?? null,
-      ) as Row[];
+    const rows = this.#sql(`SELECT * FROM audit WHERE (? IS NULL OR at >= ?) AND (? IS NULL OR account_id = ?) ORDER BY seq`).all(
+      filter.since?.toISOString() ?? null,
+      filter.since?.toISOString() ?? null,
+      filter.accountId ?? null,
+      filter.accountId ?? null,
+    ) as Row[];
     return rows.map(toAuditRow);
   }
 

@@ -57,9 +57,7 @@ export interface ModalSession {
   createdAt: Date;
 }
 
-export type ApproveResult =
-  | { ok: true; request: ChangeRequest; complete: boolean }
-  | { ok: false; reason: string };
+export type ApproveResult = { ok: true; request: ChangeRequest; complete: boolean } | { ok: false; reason: string };
 
 export interface Store {
   saveModal(session: ModalSession): Promise<void>;
@@ -84,7 +82,12 @@ export interface Store {
    * Records one approval if `approvalBlocker` allows it now, and moves the request to `approved` when it has enough,
    * all in one transaction: two approvers at once can never both complete it.
    */
-  approve(id: string, teamId: string, approval: Approval, effects: (r: ChangeRequest, complete: boolean) => Effects): Promise<ApproveResult>;
+  approve(
+    id: string,
+    teamId: string,
+    approval: Approval,
+    effects: (r: ChangeRequest, complete: boolean) => Effects,
+  ): Promise<ApproveResult>;
   requestsIn(state: RequestState): Promise<ChangeRequest[]>;
   expiredPending(now: Date): Promise<ChangeRequest[]>;
   setCardTs(requestId: string, ts: string): Promise<void>;

@@ -116,7 +116,13 @@ export class ChangeWorkflow {
       updatedAt: now,
     };
     const stored = await this.#d.store.createRequest(request, (r) =>
-      this.#effects(this.#entry('requested', input.actor, { ...fromRequest(r), detail: direct ? 'no approval needed' : `needs ${r.approvalsRequired} approval(s)` }), r),
+      this.#effects(
+        this.#entry('requested', input.actor, {
+          ...fromRequest(r),
+          detail: direct ? 'no approval needed' : `needs ${r.approvalsRequired} approval(s)`,
+        }),
+        r,
+      ),
     );
     this.#queued();
     if (direct) this.#background(() => this.apply(stored.id));
@@ -214,8 +220,12 @@ export class ChangeWorkflow {
       }
       if (!sameValues(valuesOf(current), claimed.before)) {
         const now = valuesOf(current);
-        return await this.#d.store.transition(requestId, ['applying'], 'stale', { outcomeDetail: `the account changed since the review: it is now ${describeValues(now)}` }, (r) =>
-          this.#effects(this.#entry('stale', actor, { ...fromRequest(r), detail: r.outcomeDetail }), r, current),
+        return await this.#d.store.transition(
+          requestId,
+          ['applying'],
+          'stale',
+          { outcomeDetail: `the account changed since the review: it is now ${describeValues(now)}` },
+          (r) => this.#effects(this.#entry('stale', actor, { ...fromRequest(r), detail: r.outcomeDetail }), r, current),
         );
       }
       try {
@@ -281,7 +291,11 @@ export class ChangeWorkflow {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  async #refused(actor: Actor, what: { channelId?: string; accountId?: string; requestId?: string }, message: string): Promise<Outcome<never>> {
+  async #refused(
+    actor: Actor,
+    what: { channelId?: string; accountId?: string; requestId?: string },
+    message: string,
+  ): Promise<Outcome<never>> {
     await this.refuse(actor, { ...what, detail: message });
     return { ok: false, message };
   }
@@ -305,7 +319,10 @@ export class ChangeWorkflow {
 
   /** Starts `work` after the current handler has acked (next turn of the event loop), and tracks it for idle(). */
   #background(work: () => Promise<unknown>): void {
-    const p = new Promise((resolve) => setImmediate(resolve)).then(work).catch((error) => this.#d.logger.error('background work failed', error)).finally(() => this.#running.delete(p));
+    const p = new Promise((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error) => this.#d.logger.error('background work failed', error))
+      .finally(() => this.#running.delete(p));
     this.#running.add(p);
   }
 

@@ -8,8 +8,18 @@ export interface Accounts {
 }
 
 export const FAILURE_KINDS = [
-  'BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Throttled', 'ServiceFailure',
-  'ServiceUnavailable', 'Timeout', 'Unreachable', 'NoCredentials', 'Unknown',
+  'BadRequest',
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'Conflict',
+  'Throttled',
+  'ServiceFailure',
+  'ServiceUnavailable',
+  'Timeout',
+  'Unreachable',
+  'NoCredentials',
+  'Unknown',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 

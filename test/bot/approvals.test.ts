@@ -14,7 +14,9 @@ const updates = (h: Harness) => h.chime.calls.filter((c) => c.operation === 'Upd
 const hasButtons = (m: EmuMessage) => JSON.stringify(m.blocks).includes('request_approve');
 /** The pending card for the account (with its buttons). */
 const cardFor = (h: Harness, accountId: string) =>
-  h.slack.waitFor(() => h.slack.messages.findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId) && hasButtons(m)));
+  h.slack.waitFor(() =>
+    h.slack.messages.findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId) && hasButtons(m)),
+  );
 const latest = (h: Harness, m: EmuMessage) => h.slack.messages.find((x) => x.ts === m.ts && x.channel === m.channel)!;
 /** The request ID on a card's buttons (to click a button the card no longer shows: a late or forged click). */
 const requestIdOf = (m: EmuMessage) => JSON.stringify(m.blocks).match(/"request_approve".*?"value":"([0-9a-f-]{36})"/)![1]!;
@@ -159,7 +161,10 @@ describe('approvals', () => {
 
 describe('two approvers, expiry, and restart', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ policy: { ...POLICY, approval: { ...POLICY.approval, approvers_required: 2, expires_after: '2s' } } })));
+  before(
+    async () =>
+      (h = await startHarness({ policy: { ...POLICY, approval: { ...POLICY.approval, approvers_required: 2, expires_after: '2s' } } })),
+  );
   after(() => h.close());
 
   it('needs two distinct approvers; the same one twice is refused', async () => {
@@ -190,7 +195,13 @@ describe('two approvers, expiry, and restart', () => {
 
 describe('approval channel, group mention, and a crash left in applying', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ policy: { ...POLICY, approval: { ...POLICY.approval, mention: 'S0SECOPS' } }, env: { APPROVAL_CHANNEL_ID: 'C0APPROVALS' } })));
+  before(
+    async () =>
+      (h = await startHarness({
+        policy: { ...POLICY, approval: { ...POLICY.approval, mention: 'S0SECOPS' } },
+        env: { APPROVAL_CHANNEL_ID: 'C0APPROVALS' },
+      })),
+  );
   after(() => h.close());
 
   it('posts the card in APPROVAL_CHANNEL_ID mentioning the approvers’ group, and the summary where the command was typed', async () => {
@@ -200,21 +211,63 @@ describe('approval channel, group mention, and a crash left in applying', () => 
     assert.match(JSON.stringify(card.blocks), /<!subteam\^S0SECOPS>/);
     await approve(h, 'U0BOB', card);
     await h.settle();
-    assert.ok(h.slack.messages.some((m) => m.channel === 'C0OPS' && !m.thread_ts && /updated/.test(m.text)), 'summary in the invoking channel');
-    assert.ok(h.slack.messages.some((m) => m.channel === 'C0APPROVALS' && m.thread_ts === card.ts && /updated/.test(m.text)), 'and in the card’s thread');
+    assert.ok(
+      h.slack.messages.some((m) => m.channel === 'C0OPS' && !m.thread_ts && /updated/.test(m.text)),
+      'summary in the invoking channel',
+    );
+    assert.ok(
+      h.slack.messages.some((m) => m.channel === 'C0APPROVALS' && m.thread_ts === card.ts && /updated/.test(m.text)),
+      'and in the card’s thread',
+    );
   });
 
   it('reconciles requests a crash left applying (applied when Chime shows the change, failed when not) and applies approved ones', async () => {
     const base = {
-      teamId: 'T0TEAM', channelId: 'C0OPS', cardChannelId: 'C0OPS', requesterId: 'U0ALICE', state: 'applying' as const,
-      approvalsRequired: 0, approvals: [], createdAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000), updatedAt: new Date(),
+      teamId: 'T0TEAM',
+      channelId: 'C0OPS',
+      cardChannelId: 'C0OPS',
+      requesterId: 'U0ALICE',
+      state: 'applying' as const,
+      approvalsRequired: 0,
+      approvals: [],
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 3_600_000),
+      updatedAt: new Date(),
     };
     const none = () => ({ audit: [], posts: [] });
     h.chime.accounts.get(SAMPLE.lwa)!.Name = 'Landed Before Crash';
-    await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000a', accountId: SAMPLE.lwa, before: { name: 'Acme Support', license: 'Basic' }, change: { name: 'Landed Before Crash' } }, none);
-    await h.bot.store.createRequest({ ...base, id: '00000000-0000-4000-8000-00000000000b', accountId: SAMPLE.oidc, before: { name: 'Globex', license: 'Pro' }, change: { name: 'Never Arrived' } }, none);
+    await h.bot.store.createRequest(
+      {
+        ...base,
+        id: '00000000-0000-4000-8000-00000000000a',
+        accountId: SAMPLE.lwa,
+        before: { name: 'Acme Support', license: 'Basic' },
+        change: { name: 'Landed Before Crash' },
+      },
+      none,
+    );
+    await h.bot.store.createRequest(
+      {
+        ...base,
+        id: '00000000-0000-4000-8000-00000000000b',
+        accountId: SAMPLE.oidc,
+        before: { name: 'Globex', license: 'Pro' },
+        change: { name: 'Never Arrived' },
+      },
+      none,
+    );
     // Approved, but the process died before it claimed the request: applied at start-up, once.
-    await h.bot.store.createRequest({ ...base, state: 'approved', id: '00000000-0000-4000-8000-00000000000c', accountId: SAMPLE.directory, before: { name: 'Acme Engineering', license: 'Pro' }, change: { license: 'Plus' } }, none);
+    await h.bot.store.createRequest(
+      {
+        ...base,
+        state: 'approved',
+        id: '00000000-0000-4000-8000-00000000000c',
+        accountId: SAMPLE.directory,
+        before: { name: 'Acme Engineering', license: 'Pro' },
+        change: { license: 'Plus' },
+      },
+      none,
+    );
     const callsBefore = updates(h).length;
     await h.restart();
     await h.slack.waitFor(() => h.slack.messages.filter((m) => /stopped while applying/.test(JSON.stringify(m.blocks ?? []))).length >= 2);
@@ -223,6 +276,12 @@ describe('approval channel, group mention, and a crash left in applying', () => 
     await h.settle();
     assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000c'))!.state, 'applied');
     assert.equal(h.chime.accounts.get(SAMPLE.directory)!.DefaultLicense, 'Plus');
-    assert.deepEqual(updates(h).slice(callsBefore).map((c) => c.accountId), [SAMPLE.directory], 'reconciling never calls UpdateAccount; the approved one is applied once');
+    assert.deepEqual(
+      updates(h)
+        .slice(callsBefore)
+        .map((c) => c.accountId),
+      [SAMPLE.directory],
+      'reconciling never calls UpdateAccount; the approved one is applied once',
+    );
   });
 });

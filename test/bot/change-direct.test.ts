@@ -20,7 +20,11 @@ describe('direct change', () => {
     const name = form.view.blocks.find((b) => b.block_id === 'name') as any;
     assert.equal(name.element.initial_value, 'Acme Support');
     const license = form.view.blocks.find((b) => b.block_id === 'license') as any;
-    assert.deepEqual(license.element.options.map((o: any) => o.value), ['Basic', 'Pro'], 'only the supported licenses');
+    assert.deepEqual(
+      license.element.options.map((o: any) => o.value),
+      ['Basic', 'Pro'],
+      'only the supported licenses',
+    );
 
     const blank = await h.user.submitView('U0ALICE', form.id, { name: { name_input: '   ' } }, { skipClientChecks: true });
     assert.equal(blank.json.response_action, 'errors');
@@ -43,7 +47,16 @@ describe('direct change', () => {
     assert.deepEqual(updates[0]!.body, { Name: 'Acme Help Desk' }, 'only the changed field is sent');
     assert.equal(h.chime.accounts.get(SAMPLE.lwa)!.Name, 'Acme Help Desk');
     const blocks = JSON.stringify(summary.blocks);
-    for (const field of ['Acme Support', 'Acme Help Desk', SAMPLE.lwa, '111122223333', 'EnterpriseLWA', 'Active', 'Basic, Pro', '<@U0ALICE>'])
+    for (const field of [
+      'Acme Support',
+      'Acme Help Desk',
+      SAMPLE.lwa,
+      '111122223333',
+      'EnterpriseLWA',
+      'Active',
+      'Basic, Pro',
+      '<@U0ALICE>',
+    ])
       assert.ok(blocks.includes(field), `summary shows ${field}`);
     await h.slack.waitFor(() => h.slack.messages.find((m) => m.channel === 'C0AUDIT' && /changed/.test(m.text)));
   });
@@ -59,7 +72,7 @@ describe('direct change', () => {
   it('shows a suspended account but offers no way to change it', async () => {
     await h.user.command('U0ALICE', `update ${SAMPLE.suspended}`);
     const v = await modalOf(h, 'U0ALICE', 'chime_change', (v) => /suspended/.test(viewText(v)));
-    assert.ok(!v.view.submit, "no submit button");
+    assert.ok(!v.view.submit, 'no submit button');
     assert.ok(!isForm(v));
   });
 

@@ -9,7 +9,15 @@ const ephemeralFor = (h: Harness, user: string, re: RegExp) =>
 
 describe('subcommands', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ policy: { roles: { viewers: ['S0CHIMEOPS', 'U0BOB'], requesters: ['U0ALICE'], approvers: ['U0BOB'] }, approval: { required: 'never' } } })));
+  before(
+    async () =>
+      (h = await startHarness({
+        policy: {
+          roles: { viewers: ['S0CHIMEOPS', 'U0BOB'], requesters: ['U0ALICE'], approvers: ['U0BOB'] },
+          approval: { required: 'never' },
+        },
+      })),
+  );
   after(() => h.close());
   beforeEach(() => {
     h.chime.reset();
@@ -89,7 +97,7 @@ describe('roles at every step', () => {
   it('at submit and at confirm: a member removed from the group meanwhile is refused', async () => {
     const form = await openForm(h, 'U0CAROL', SAMPLE.team);
     h.slack.usergroups.set('S0CHIMEOPS', ['U0ALICE']);
-    (h.bot.workflow as any); // the directory caches for 60 s; a new bot (restart) starts with an empty cache
+    h.bot.workflow as any; // the directory caches for 60 s; a new bot (restart) starts with an empty cache
     await h.restart();
     const res = await h.user.submitView('U0CAROL', form.id, { name: { name_input: 'Renamed' } });
     assert.equal(res.json.response_action, 'update');

@@ -43,7 +43,12 @@ describe('configuration', () => {
   });
 
   it('npm start with a broken setting exits 1 with one line per problem', async () => {
-    const env = { PATH: process.env.PATH, SLACK_BOT_TOKEN: 'nope-SUPERSECRET', POLICY_FILE: policy, DOTENV_CONFIG_PATH: join(dir, 'none.env') };
+    const env = {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: 'nope-SUPERSECRET',
+      POLICY_FILE: policy,
+      DOTENV_CONFIG_PATH: join(dir, 'none.env'),
+    };
     const r = await run(process.execPath, ['src/main.ts'], { env, cwd: process.cwd() }).catch((e) => e);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /SLACK_BOT_TOKEN/);

@@ -3,8 +3,14 @@ import { describe, it } from 'node:test';
 import { licenseChoices, lockReason, validateChange, type Account } from '../../src/domain/account.ts';
 
 const account: Account = {
-  accountId: 'a1', awsAccountId: '111122223333', name: 'Acme', type: 'Team', status: 'Active',
-  defaultLicense: 'Pro', supportedLicenses: ['Basic', 'Pro'], signinDelegateGroups: [],
+  accountId: 'a1',
+  awsAccountId: '111122223333',
+  name: 'Acme',
+  type: 'Team',
+  status: 'Active',
+  defaultLicense: 'Pro',
+  supportedLicenses: ['Basic', 'Pro'],
+  signinDelegateGroups: [],
 };
 
 describe('validateChange', () => {

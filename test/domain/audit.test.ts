@@ -6,7 +6,13 @@ function chain(n: number): AuditRow[] {
   const rows: AuditRow[] = [];
   let prev = GENESIS_HASH;
   for (let i = 1; i <= n; i++) {
-    const entry: AuditEntry = { at: new Date(1_700_000_000_000 + i), action: 'applied', actorId: 'U0ALICE', teamId: 'T0', accountId: `a${i}` };
+    const entry: AuditEntry = {
+      at: new Date(1_700_000_000_000 + i),
+      action: 'applied',
+      actorId: 'U0ALICE',
+      teamId: 'T0',
+      accountId: `a${i}`,
+    };
     const row = chainRow(prev, i, entry);
     rows.push(row);
     prev = row.hash;

@@ -53,7 +53,9 @@ describe('policy', () => {
 
   it('fails closed when Slack cannot be asked', async () => {
     assert.deepEqual(await checkRole(policy, 'requesters', 'U0CAROL', directory({}, [], true)), {
-      ok: false, role: 'requesters', reason: 'lookup-failed',
+      ok: false,
+      role: 'requesters',
+      reason: 'lookup-failed',
     });
   });
 

@@ -96,9 +96,7 @@ describe('GetAccount', () => {
 
 describe('UpdateAccount', () => {
   test('renames (stored as sent) and changes the default license', async () => {
-    const out = await chime.send(
-      new UpdateAccountCommand({ AccountId: SAMPLE.team, Name: '  Acme Sales EMEA ', DefaultLicense: 'Basic' }),
-    );
+    const out = await chime.send(new UpdateAccountCommand({ AccountId: SAMPLE.team, Name: '  Acme Sales EMEA ', DefaultLicense: 'Basic' }));
     assert.equal(out.$metadata.httpStatusCode, 200);
     assert.equal(out.Account?.Name, '  Acme Sales EMEA ');
     assert.equal(out.Account?.DefaultLicense, 'Basic');
@@ -130,14 +128,50 @@ describe('UpdateAccount', () => {
     assert.deepEqual(emu.accounts.get(SAMPLE.oidc), before);
   });
 
-  const invalid: { title: string; input: { AccountId: string; Name?: string; DefaultLicense?: string }; type: ErrorClass; status: number; message: RegExp }[] = [
+  const invalid: {
+    title: string;
+    input: { AccountId: string; Name?: string; DefaultLicense?: string };
+    type: ErrorClass;
+    status: number;
+    message: RegExp;
+  }[] = [
     { title: 'unknown account', input: { AccountId: 'nope', Name: 'X' }, type: NotFoundException, status: 404, message: /nope/ },
     { title: 'empty name', input: { AccountId: SAMPLE.team, Name: '' }, type: BadRequestException, status: 400, message: /1 to 100/ },
-    { title: 'blank name', input: { AccountId: SAMPLE.team, Name: '   ' }, type: BadRequestException, status: 400, message: /non-whitespace/ },
-    { title: '101-character name', input: { AccountId: SAMPLE.team, Name: 'x'.repeat(101) }, type: BadRequestException, status: 400, message: /1 to 100/ },
-    { title: 'unknown license', input: { AccountId: SAMPLE.team, DefaultLicense: 'Bogus' }, type: BadRequestException, status: 400, message: /Bogus/ },
-    { title: 'license not supported by the account', input: { AccountId: SAMPLE.lwa, DefaultLicense: 'Plus' }, type: BadRequestException, status: 400, message: /not supported/ },
-    { title: 'suspended account', input: { AccountId: SAMPLE.suspended, Name: 'Initech 2' }, type: BadRequestException, status: 400, message: /is suspended/ },
+    {
+      title: 'blank name',
+      input: { AccountId: SAMPLE.team, Name: '   ' },
+      type: BadRequestException,
+      status: 400,
+      message: /non-whitespace/,
+    },
+    {
+      title: '101-character name',
+      input: { AccountId: SAMPLE.team, Name: 'x'.repeat(101) },
+      type: BadRequestException,
+      status: 400,
+      message: /1 to 100/,
+    },
+    {
+      title: 'unknown license',
+      input: { AccountId: SAMPLE.team, DefaultLicense: 'Bogus' },
+      type: BadRequestException,
+      status: 400,
+      message: /Bogus/,
+    },
+    {
+      title: 'license not supported by the account',
+      input: { AccountId: SAMPLE.lwa, DefaultLicense: 'Plus' },
+      type: BadRequestException,
+      status: 400,
+      message: /not supported/,
+    },
+    {
+      title: 'suspended account',
+      input: { AccountId: SAMPLE.suspended, Name: 'Initech 2' },
+      type: BadRequestException,
+      status: 400,
+      message: /is suspended/,
+    },
   ];
   for (const { title, input, type, status, message } of invalid) {
     test(`${title} → ${type.name} ${status}, nothing changes`, async () => {
@@ -181,7 +215,10 @@ describe('ListAccounts', () => {
     const acme = await chime.send(new ListAccountsCommand({ Name: 'Acme' }));
     assert.deepEqual(acme.Accounts?.map((a) => a.Name).sort(), ['Acme Engineering', 'Acme Sales', 'Acme Support']);
     const lower = await chime.send(new ListAccountsCommand({ Name: 'acme' }));
-    assert.deepEqual(lower.Accounts?.map((a) => a.AccountId), [SAMPLE.lowercase]);
+    assert.deepEqual(
+      lower.Accounts?.map((a) => a.AccountId),
+      [SAMPLE.lowercase],
+    );
     const none = await chime.send(new ListAccountsCommand({ Name: 'Sales' }));
     assert.deepEqual(none.Accounts, []);
     assert.deepEqual(emu.calls.at(-1)?.query, { name: 'Sales' });
@@ -267,7 +304,11 @@ describe('authentication and routing', () => {
   });
 
   test('unknown routes → 404 with a generic body', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['DELETE', `/accounts/${SAMPLE.team}`], ['POST', `/accounts/${SAMPLE.team}?operation=associate-signin-delegate-groups`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['DELETE', `/accounts/${SAMPLE.team}`],
+      ['POST', `/accounts/${SAMPLE.team}?operation=associate-signin-delegate-groups`],
+    ] as const) {
       const res = await fetch(`${emu.url}${path}`, { method, headers: { authorization: FAKE_SIGV4 } });
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(res.headers.get('content-type'), 'application/json');
@@ -309,7 +350,10 @@ describe('faults', () => {
     retrying.destroy();
     assert.equal(out.$metadata.attempts, 2);
     assert.ok(Date.now() - started >= 950, 'waited for Retry-After');
-    assert.deepEqual(emu.calls.map((c) => c.status), [429, 200]);
+    assert.deepEqual(
+      emu.calls.map((c) => c.status),
+      [429, 200],
+    );
   });
 
   test('matching by operation and account; times counts down; first added wins', async () => {
@@ -323,7 +367,10 @@ describe('faults', () => {
     assert.ok((await chimeError(update(SAMPLE.oidc))) instanceof ConflictException);
     assert.equal((await update(SAMPLE.oidc)).Account?.Name, 'Renamed');
     assert.equal((await update(SAMPLE.team)).Account?.Name, 'Renamed');
-    assert.deepEqual(emu.calls.map((c) => c.status), [200, 409, 503, 409, 200, 200]);
+    assert.deepEqual(
+      emu.calls.map((c) => c.status),
+      [200, 409, 503, 409, 200, 200],
+    );
   });
 
   test('a fault with accountId never matches ListAccounts', async () => {
@@ -478,7 +525,10 @@ describe('state and HTTP control', () => {
     });
     const client = clientFor(own);
     const out = await client.send(new ListAccountsCommand({}));
-    assert.deepEqual(out.Accounts?.map((a) => a.Name), ['Solo']);
+    assert.deepEqual(
+      out.Accounts?.map((a) => a.Name),
+      ['Solo'],
+    );
     client.destroy();
     await own.close();
   });

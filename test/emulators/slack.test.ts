@@ -29,7 +29,12 @@ const modal = (title = 'Rename account', extra: Record<string, unknown> = {}) =>
   title: { type: 'plain_text' as const, text: title },
   submit: { type: 'plain_text' as const, text: 'Rename' },
   blocks: [
-    { type: 'input', block_id: 'name_block', label: { type: 'plain_text', text: 'New name' }, element: { type: 'plain_text_input', action_id: 'name', initial_value: 'Old' } },
+    {
+      type: 'input',
+      block_id: 'name_block',
+      label: { type: 'plain_text', text: 'New name' },
+      element: { type: 'plain_text_input', action_id: 'name', initial_value: 'Old' },
+    },
     {
       type: 'input',
       block_id: 'license_block',
@@ -52,7 +57,12 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
 
   before(async () => {
     emu = await startSlackEmulator({ now: () => clock });
-    web = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: quiet });
+    web = new WebClient(emu.botToken, {
+      slackApiUrl: emu.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: quiet,
+    });
   });
   after(() => emu.close());
   beforeEach(() => {
@@ -74,7 +84,11 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
     assert.equal(await slackError(wrong.auth.test()), 'invalid_auth');
     const none = await (await fetch(`${emu.apiUrl}auth.test`, { method: 'POST' })).json();
     assert.deepEqual(none, { ok: false, error: 'not_authed' });
-    const form = await fetch(`${emu.apiUrl}auth.test`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${emu.botToken}` });
+    const form = await fetch(`${emu.apiUrl}auth.test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${emu.botToken}`,
+    });
     assert.equal(((await form.json()) as { ok: boolean }).ok, true);
     assert.equal(await slackError(web.apiCall('nope.nothing')), 'unknown_method');
   });
@@ -95,7 +109,9 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
   });
 
   it('views.open refuses views Slack refuses, saying why', async () => {
-    const err = await web.views.open({ trigger_id: emu.issueTrigger('U0BOB'), view: modal('A title that is far too long for Slack') }).catch((e: unknown) => e);
+    const err = await web.views
+      .open({ trigger_id: emu.issueTrigger('U0BOB'), view: modal('A title that is far too long for Slack') })
+      .catch((e: unknown) => e);
     const data = (err as { data: { error: string; response_metadata: { messages: string[] } } }).data;
     assert.equal(data.error, 'invalid_arguments');
     assert.deepEqual(data.response_metadata.messages, ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]']);
@@ -123,7 +139,10 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
     await web.views.push({ trigger_id: emu.issueTrigger('U0ALICE', rootId), view: modal('Second') });
     await web.views.push({ trigger_id: emu.issueTrigger('U0ALICE', rootId), view: modal('Third') });
     assert.equal(emu.views.get(rootId)?.stack.length, 3);
-    assert.equal(await slackError(web.views.push({ trigger_id: emu.issueTrigger('U0ALICE', rootId), view: modal('Fourth') })), 'push_limit_reached');
+    assert.equal(
+      await slackError(web.views.push({ trigger_id: emu.issueTrigger('U0ALICE', rootId), view: modal('Fourth') })),
+      'push_limit_reached',
+    );
   });
 
   it('chat.postMessage posts to member channels and DMs; refuses the rest like Slack', async () => {
@@ -176,11 +195,15 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
 
   it('response_url: ephemeral by default, in_channel as a message, 5 uses, unknown → 404', async () => {
     const url = emu.issueResponseUrl('C0OPS', 'U0ALICE');
-    const post = (body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: object) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const res = await post({ text: 'only you' });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'ok');
-    assert.deepEqual(emu.ephemerals.map((e) => [e.user, e.text, e.via]), [['U0ALICE', 'only you', 'response_url']]);
+    assert.deepEqual(
+      emu.ephemerals.map((e) => [e.user, e.text, e.via]),
+      [['U0ALICE', 'only you', 'response_url']],
+    );
     await post({ text: 'everyone', response_type: 'in_channel' });
     assert.equal(emu.messages[0]?.text, 'everyone');
     for (let i = 0; i < 3; i++) assert.equal((await post({ text: `${i}` })).status, 200);
@@ -272,7 +295,9 @@ describe('SlackUserClient against a real Bolt app', () => {
     assert.deepEqual(res.json, { response_action: 'errors', errors: { name_block: 'Not a valid name' } });
     assert.deepEqual(submissions.at(-1), {
       name_block: { name: { type: 'plain_text_input', value: 'bad' } },
-      license_block: { license: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Pro', emoji: true }, value: 'Pro' } } },
+      license_block: {
+        license: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Pro', emoji: true }, value: 'Pro' } },
+      },
     });
     assert.equal(view.closed, false);
     assert.deepEqual(view.errors, { name_block: 'Not a valid name' });
@@ -306,7 +331,13 @@ describe('SlackUserClient against a real Bolt app', () => {
     const posted = await app.client.chat.postMessage({
       channel: 'C0APPROVALS',
       text: 'Approve?',
-      blocks: [{ type: 'actions', block_id: 'approval', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'req-1' }] }],
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'approval',
+          elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'req-1' }],
+        },
+      ],
     });
     const message = emu.messages.find((m) => m.ts === posted.ts)!;
     const res = await user.clickButton('U0DAVE', { message, actionId: 'approve' });
@@ -325,7 +356,14 @@ describe('SlackUserClient against a real Bolt app', () => {
         callback_id: 'pick',
         title: { type: 'plain_text', text: 'Pick' },
         submit: { type: 'plain_text', text: 'Go' },
-        blocks: [{ type: 'input', block_id: 'acc', label: { type: 'plain_text', text: 'Account' }, element: { type: 'external_select', action_id: 'account', min_query_length: 1 } }],
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'acc',
+            label: { type: 'plain_text', text: 'Account' },
+            element: { type: 'external_select', action_id: 'account', min_query_length: 1 },
+          },
+        ],
       },
     });
     const viewId = (opened.view as { id: string }).id;
@@ -353,8 +391,16 @@ describe('SlackUserClient against a real Bolt app', () => {
       ...modal('Tools', { callback_id: 'tools', notify_on_close: true }),
       blocks: [
         ...modal().blocks,
-        { type: 'actions', block_id: 'env_block', elements: [{ type: 'static_select', action_id: 'env', options: [{ text: { type: 'plain_text', text: 'Prod' }, value: 'prod' }] }] },
-        { type: 'actions', block_id: 'more_block', elements: [{ type: 'button', action_id: 'more', text: { type: 'plain_text', text: 'More' } }] },
+        {
+          type: 'actions',
+          block_id: 'env_block',
+          elements: [{ type: 'static_select', action_id: 'env', options: [{ text: { type: 'plain_text', text: 'Prod' }, value: 'prod' }] }],
+        },
+        {
+          type: 'actions',
+          block_id: 'more_block',
+          elements: [{ type: 'button', action_id: 'more', text: { type: 'plain_text', text: 'More' } }],
+        },
       ],
     };
     const opened = await app.client.views.open({ trigger_id: emu.issueTrigger('U0OWEN'), view: tools });

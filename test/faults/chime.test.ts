@@ -12,7 +12,15 @@ import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { modalOf, openForm, requestChange, startHarness, type Harness } from '../helpers/harness.ts';
 import { assertChain, assertPlainWords, closedPort, mark, swapBot, texts, updates, type Marks } from '../helpers/proof.ts';
 
-const ERRORS: readonly ChimeErrorName[] = ['BadRequest', 'UnauthorizedClient', 'Forbidden', 'NotFound', 'ThrottledClient', 'ServiceFailure', 'ServiceUnavailable'];
+const ERRORS: readonly ChimeErrorName[] = [
+  'BadRequest',
+  'UnauthorizedClient',
+  'Forbidden',
+  'NotFound',
+  'ThrottledClient',
+  'ServiceFailure',
+  'ServiceUnavailable',
+];
 
 /** What each error must say, in words a Slack admin can act on. */
 const WORDS: Record<string, RegExp> = {
@@ -43,10 +51,16 @@ async function assertFailedPlainly(h: Harness, m: Marks, name: string, accountId
   assert.match(request.outcomeDetail ?? '', words);
 
   const rows = (await assertChain(h)).filter((r) => r.requestId === request.id);
-  assert.deepEqual(rows.map((r) => r.action), ['requested', 'failed'], 'the audit keeps the request and its failure');
+  assert.deepEqual(
+    rows.map((r) => r.action),
+    ['requested', 'failed'],
+    'the audit keeps the request and its failure',
+  );
   assert.match(rows[1]!.detail ?? '', words);
 
-  const post = await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0OPS' && /not made/.test(x.text)));
+  const post = await h.slack.waitFor(() =>
+    h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0OPS' && /not made/.test(x.text)),
+  );
   assert.match(texts(post), words, 'the channel is told why, in words');
   assert.ok(texts(post).includes(accountId));
   await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0AUDIT' && /failed to change/.test(x.text)));
@@ -126,7 +140,10 @@ describe('throttling and 5xx with the SDK’s retries (maxAttempts 3, adaptive)'
       assert.equal(h.chime.accounts.get(SAMPLE.oidc)!.Name, name);
       const calls = updates(h);
       assert.equal(calls.length, 2, 'the refused attempt and the one that landed');
-      assert.deepEqual(calls.map((c) => c.status), [error === 'ThrottledClient' ? 429 : error === 'ServiceFailure' ? 500 : 503, 200]);
+      assert.deepEqual(
+        calls.map((c) => c.status),
+        [error === 'ThrottledClient' ? 429 : error === 'ServiceFailure' ? 500 : 503, 200],
+      );
       await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0OPS' && /updated/.test(x.text)));
     });
   }

@@ -18,9 +18,23 @@ import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import { startSlackEmulator, type SlackEmulator } from '../../src/emulators/slack/server.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { openForm, requestChange, type Harness } from '../helpers/harness.ts';
-import { auditActions, readDb, requestRows, startBotProcess, texts, until, updatesOf, userClient, type BotProcess } from '../helpers/proof.ts';
+import {
+  auditActions,
+  readDb,
+  requestRows,
+  startBotProcess,
+  texts,
+  until,
+  updatesOf,
+  userClient,
+  type BotProcess,
+} from '../helpers/proof.ts';
 
-const POLICY = { roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] }, approval: { required: 'never' }, accounts: ['*'] };
+const POLICY = {
+  roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] },
+  approval: { required: 'never' },
+  accounts: ['*'],
+};
 
 describe('the bot process killed (SIGKILL) while applying, then restarted', () => {
   let chime: ChimeEmulator;
@@ -150,16 +164,27 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     const name = 'Posted After Restart';
     await requestChange(driver(p1), 'U0ALICE', SAMPLE.directory, { name });
     await until(() => requestRows(dir)[0]?.state === 'applied', 10_000, 'the change to be recorded');
-    await until(() => slack.calls.some((c) => c.method === 'chat.postMessage' && c.fault && c.status === 0), 10_000, 'the summary post to hang');
+    await until(
+      () => slack.calls.some((c) => c.method === 'chat.postMessage' && c.fault && c.status === 0),
+      10_000,
+      'the summary post to hang',
+    );
     await kill(p1);
     assert.equal(summaries().length, 0, 'Slack never took the post');
-    assert.equal(readDb(dir, (db) => (db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number }).n), 1);
+    assert.equal(
+      readDb(dir, (db) => (db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number }).n),
+      1,
+    );
 
     slack.clearFaults();
     const p2 = await start();
     const summary = await slack.waitFor(() => summaries()[0], 10_000);
     assert.match(texts(summary), new RegExp(name));
-    await until(() => readDb(dir, (db) => (db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number }).n) === 0, 10_000, 'the outbox to drain');
+    await until(
+      () => readDb(dir, (db) => (db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number }).n) === 0,
+      10_000,
+      'the outbox to drain',
+    );
     await stop(p2);
     assert.equal(summaries().length, 1, 'posted once');
     assert.equal(updatesOf(chime.calls).length, 1, 'the restart does not apply it again');
@@ -176,7 +201,15 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     p.kill('SIGTERM');
 
     // While the change is still in flight, the HTTP endpoint is already closed.
-    await until(() => fetch(`http://127.0.0.1:${p.port}/healthz`).then(() => false, () => true), 5_000, 'the listener to close');
+    await until(
+      () =>
+        fetch(`http://127.0.0.1:${p.port}/healthz`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      'the listener to close',
+    );
     assert.equal(p.child.exitCode, null, 'still running: finishing the change');
     await assert.rejects(userClient(slack, p.port).command('U0ALICE', `update ${SAMPLE.lwa}`), 'a new command is not taken');
     assert.notEqual(chime.accounts.get(SAMPLE.team)!.Name, name, 'the UpdateAccount had not landed yet when requests stopped');
@@ -199,7 +232,9 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     await once(socket, 'connect');
     socket.on('error', () => {});
     // Headers and a few bytes of a 1000-byte body, then nothing more (a slow or stuck client).
-    socket.write('POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\npayload=');
+    socket.write(
+      'POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\npayload=',
+    );
     await fetch(`http://127.0.0.1:${p.port}/healthz`); // the server has taken the connection by now
     p.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;

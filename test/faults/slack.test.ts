@@ -11,8 +11,10 @@ import type { EmuMessage } from '../../src/emulators/slack/server.ts';
 import { modalOf, requestChange, startHarness, type Harness } from '../helpers/harness.ts';
 import { assertChain, mark, texts, until, updates } from '../helpers/proof.ts';
 
-const postCalls = (h: Harness, channel: string) => h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
-const summaries = (h: Harness, channel: string, from = 0) => h.slack.messages.slice(from).filter((m) => m.channel === channel && /updated/.test(m.text));
+const postCalls = (h: Harness, channel: string) =>
+  h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
+const summaries = (h: Harness, channel: string, from = 0) =>
+  h.slack.messages.slice(from).filter((m) => m.channel === channel && /updated/.test(m.text));
 
 async function appliedRow(h: Harness, name: string) {
   const rows = await assertChain(h);
@@ -67,7 +69,10 @@ describe('Slack rate limits and outages on the outbox’s posts', () => {
     await h.slack.waitFor(() => summaries(h, 'C0OPS', m.messages)[0], 10_000);
     await until(async () => (await h.bot.store.pendingOutboxCount()) === 0, 10_000, 'the outbox to drain');
     assert.equal(summaries(h, 'C0OPS', m.messages).length, 1);
-    assert.ok(h.slack.messages.slice(m.messages).some((x) => x.channel === 'C0AUDIT' && /changed/.test(x.text)), 'the audit channel copy too');
+    assert.ok(
+      h.slack.messages.slice(m.messages).some((x) => x.channel === 'C0AUDIT' && /changed/.test(x.text)),
+      'the audit channel copy too',
+    );
     assert.equal(updates(h).length, 1, 'a Slack outage never repeats the Chime change');
   });
 });
@@ -90,7 +95,9 @@ describe('Slack rate limits and outages on chat.update (approval cards)', () => 
       const name = `Card after ${fault.status}`;
       const m = mark(h);
       await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name });
-      const card = await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((m) => m.text.startsWith('Change request') && m.text.includes(SAMPLE.oidc) && !m.thread_ts));
+      const card = await h.slack.waitFor(() =>
+        h.slack.messages.slice(m.messages).find((m) => m.text.startsWith('Change request') && m.text.includes(SAMPLE.oidc) && !m.thread_ts),
+      );
       const calls = h.slack.calls.length;
       h.slack.addFault({ method: 'chat.update', status: fault.status, retryAfterSeconds: fault.retryAfterSeconds, times: fault.times });
       await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
@@ -101,8 +108,14 @@ describe('Slack rate limits and outages on chat.update (approval cards)', () => 
       const latest = () => h.slack.messages.find((x) => x.ts === card.ts && x.channel === card.channel) as EmuMessage;
       await h.slack.waitFor(() => /Applied/.test(JSON.stringify(latest().blocks)), 10_000);
       const updatesSeen = h.slack.calls.slice(calls).filter((c) => c.method === 'chat.update');
-      assert.ok(updatesSeen.some((c) => c.status === fault.status), 'Slack did refuse the update');
-      assert.ok(updatesSeen.some((c) => c.status === 200), 'and the outbox tried again until it took');
+      assert.ok(
+        updatesSeen.some((c) => c.status === fault.status),
+        'Slack did refuse the update',
+      );
+      assert.ok(
+        updatesSeen.some((c) => c.status === 200),
+        'and the outbox tried again until it took',
+      );
       await h.settle();
       const thread = h.slack.messages.filter((x) => x.thread_ts === card.ts && /updated/.test(x.text));
       assert.equal(thread.length, 1, 'the summary is in the thread once');
@@ -158,7 +171,9 @@ describe('a channel the bot is not in (C0RANDOM)', () => {
     const m = mark(h);
     const name = 'Acme Random Channel';
     await requestChange(h, 'U0ALICE', SAMPLE.team, { name }, 'C0RANDOM');
-    const told = await h.slack.waitFor(() => h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /not a member of/.test(texts(e))));
+    const told = await h.slack.waitFor(() =>
+      h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /not a member of/.test(texts(e))),
+    );
     assert.equal(told.channel, 'C0RANDOM');
     assert.equal(told.via, 'response_url');
     assert.match(texts(told), new RegExp(name), 'with the summary itself');
@@ -176,7 +191,9 @@ describe('a channel the bot is not in (C0RANDOM)', () => {
     const name = 'Acme Random DM';
     h.slack.addFault({ method: 'response_url', status: 404, error: 'expired_url' }); // nothing else uses it on this path
     await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name }, 'C0RANDOM');
-    const dm = await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => x.channel === 'D0U0ALICE' && /not a member of/.test(texts(x))));
+    const dm = await h.slack.waitFor(() =>
+      h.slack.messages.slice(m.messages).find((x) => x.channel === 'D0U0ALICE' && /not a member of/.test(texts(x))),
+    );
     assert.match(texts(dm), new RegExp(name));
     assert.ok((await assertChain(h)).some((r) => r.action === 'applied' && r.change?.name === name));
   });

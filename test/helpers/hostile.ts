@@ -52,12 +52,25 @@ export function click(h: Harness, userId: string, actionId: string, value: strin
     message: { type: 'message', ts: '1700000000.000100', text: 'forged', blocks: [] },
     state: { values: {} },
     response_url: h.slack.issueResponseUrl('C0OPS', userId),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'forged', text: { type: 'plain_text', text: 'x' }, ...(value === undefined ? {} : { value }), action_ts: '1700000000.000200' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'forged',
+        text: { type: 'plain_text', text: 'x' },
+        ...(value === undefined ? {} : { value }),
+        action_ts: '1700000000.000200',
+      },
+    ],
   };
 }
 
 /** A view_submission for a view Slack never showed (any id, callback and state). */
-export function forgedSubmission(userId: string, view: { id: string; callback_id: string; values?: unknown; private_metadata?: string }, teamId = 'T0TEAM') {
+export function forgedSubmission(
+  userId: string,
+  view: { id: string; callback_id: string; values?: unknown; private_metadata?: string },
+  teamId = 'T0TEAM',
+) {
   return {
     type: 'view_submission',
     ...from(userId, teamId),
@@ -96,7 +109,9 @@ export async function assertUnharmed(h: Harness, b: Baseline): Promise<void> {
   const m = mark(h);
   const res = await h.user.command('U0ALICE', 'help');
   assert.equal(res.status, 200, 'the next valid request is answered');
-  await h.slack.waitFor(() => h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /history \[account-id\]/.test(texts(e))));
+  await h.slack.waitFor(() =>
+    h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /history \[account-id\]/.test(texts(e))),
+  );
   await h.settle();
   assert.equal(updates(h).length, b.updates, 'nothing changed on Chime');
   const rows = await assertChain(h);

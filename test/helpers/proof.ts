@@ -49,7 +49,17 @@ export function texts(value: unknown): string {
 
 /** No stack traces, no JavaScript leftovers, no raw error objects in what a person reads. */
 export function assertPlainWords(text: string, where = 'text'): void {
-  for (const bad of [/\bundefined\b/, /\bnull\b/, /\[object /, /\n\s+at\s/, /\\n\s+at\s/, /\.ts:\d+/, /node_modules/, /\bNaN\b/, /Exception\b/])
+  for (const bad of [
+    /\bundefined\b/,
+    /\bnull\b/,
+    /\[object /,
+    /\n\s+at\s/,
+    /\\n\s+at\s/,
+    /\.ts:\d+/,
+    /node_modules/,
+    /\bNaN\b/,
+    /Exception\b/,
+  ])
     assert.doesNotMatch(text, bad, `${where} must be plain words, not ${bad}`);
 }
 
@@ -86,12 +96,28 @@ export async function swapBot(
 }
 
 export function userClient(slack: SlackEmulator, port: number, teamId?: string, enterpriseId?: string): SlackUserClient {
-  return new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack, teamId, enterpriseId });
+  return new SlackUserClient({
+    appUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    emulator: slack,
+    teamId,
+    enterpriseId,
+  });
 }
 
 /** Sends exactly these bytes and headers (no signing unless given). */
-export async function rawPost(port: number, body: string | Uint8Array, headers: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+export async function rawPost(
+  port: number,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -100,15 +126,31 @@ export async function rawPost(port: number, body: string | Uint8Array, headers: 
  * whole (over its 4 MB limit): the unread rest stays in that connection, which is then of no use to anyone —
  * so it must not go back into the test's shared keep-alive pool.
  */
-export function rawPostOnce(port: number, body: string, headers: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+export function rawPostOnce(
+  port: number,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolvePost, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent: false, headers: { ...headers, connection: 'close' }, timeout: timeoutMs }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolvePost({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/slack/events',
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, connection: 'close' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'TIMEOUT' })));
     req.end(body);
@@ -221,12 +263,20 @@ export function requestRows(dir: string): { id: string; state: string; outcome_d
 
 export function auditActions(dir: string, requestId?: string): string[] {
   return readDb(dir, (db) =>
-    (db.prepare('SELECT action FROM audit WHERE (? IS NULL OR request_id = ?) ORDER BY seq').all(requestId ?? null, requestId ?? null) as { action: string }[]).map((r) => r.action),
+    (
+      db.prepare('SELECT action FROM audit WHERE (? IS NULL OR request_id = ?) ORDER BY seq').all(requestId ?? null, requestId ?? null) as {
+        action: string;
+      }[]
+    ).map((r) => r.action),
   );
 }
 
 /** Polls `predicate` until truthy (default 10 s). */
-export async function until<T>(predicate: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  predicate: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await predicate();

@@ -10,7 +10,17 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { signRequest } from '../../src/emulators/slack/client.ts';
 import { modalOf, openForm, requestChange, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.ts';
-import { assertUnharmed, baseline, click, commandBody, FORM, forgedSubmission, from, payloadBody, type Baseline } from '../helpers/hostile.ts';
+import {
+  assertUnharmed,
+  baseline,
+  click,
+  commandBody,
+  FORM,
+  forgedSubmission,
+  from,
+  payloadBody,
+  type Baseline,
+} from '../helpers/hostile.ts';
 import { mark, rawPost, rawPostOnce, texts, userClient } from '../helpers/proof.ts';
 
 describe('malformed, oversized and wrongly typed bodies', () => {
@@ -85,11 +95,15 @@ describe('malformed, oversized and wrongly typed bodies', () => {
   it('5 MB and 10 MB bodies, signed or not: refused (413) above Bolt’s 4 MB limit, or the connection is cut while sending', async () => {
     for (const size of [5_000_000, 10_000_000]) {
       const body = commandBody(h, 'U0ALICE', 'x'.repeat(size));
-      const res = await rawPostOnce(h.port, body, { 'content-type': FORM, ...signRequest(SIGNING_SECRET, body) }).catch((e: Error & { code?: string }) => ({ status: 0, body: e.code ?? e.message }));
+      const res = await rawPostOnce(h.port, body, { 'content-type': FORM, ...signRequest(SIGNING_SECRET, body) }).catch(
+        (e: Error & { code?: string }) => ({ status: 0, body: e.code ?? e.message }),
+      );
       assert.ok(res.status === 413 || /ECONNRESET|EPIPE/.test(res.body), `${size}: ${res.status} ${res.body}`);
     }
     // The size is checked before the signature: an unsigned 5 MB body costs the bot no more than 4 MB of reading.
-    const unsigned = await rawPostOnce(h.port, 'text=' + 'x'.repeat(5_000_000), { 'content-type': FORM }).catch((e: Error & { code?: string }) => ({ status: 0, body: e.code ?? '' }));
+    const unsigned = await rawPostOnce(h.port, 'text=' + 'x'.repeat(5_000_000), { 'content-type': FORM }).catch(
+      (e: Error & { code?: string }) => ({ status: 0, body: e.code ?? '' }),
+    );
     assert.ok(unsigned.status === 413 || /ECONNRESET|EPIPE/.test(unsigned.body), `unsigned: ${unsigned.status}`);
     await assertUnharmed(h, b);
   });
@@ -121,10 +135,36 @@ describe('malformed, oversized and wrongly typed bodies', () => {
       ['user_id given twice', `${commandBody(h, 'U0ALICE', 'help')}&user_id=U0BOB`, [200]],
       ['actions as a string', payloadBody({ type: 'block_actions', ...from('U0ALICE'), actions: 'nope' }), [200]],
       ['no actions at all', payloadBody({ ...click(h, 'U0ALICE', 'request_cancel', 'x'), actions: [] }), [200]],
-      ['a number as the user', payloadBody({ type: 'block_actions', user: 5, team: 'x', actions: [{ action_id: 'request_approve', value: 'a' }] }), [200]],
-      ['an object as a button value', payloadBody({ ...click(h, 'U0ALICE', 'request_approve', undefined), actions: [{ type: 'button', action_id: 'request_approve', value: { $ne: 1 } }] }), [200]],
-      ['a view id that is a number and state that is a string', payloadBody({ type: 'view_submission', ...from('U0ALICE'), view: { id: 5, callback_id: 'chime_review', state: 'x' } }), [200]],
-      ['a suggestion query that is a number', payloadBody({ type: 'block_suggestion', ...from('U0ALICE'), action_id: 'pick_account', block_id: 'account_picker', value: 5, view: { id: 'V1' } }), [200]],
+      [
+        'a number as the user',
+        payloadBody({ type: 'block_actions', user: 5, team: 'x', actions: [{ action_id: 'request_approve', value: 'a' }] }),
+        [200],
+      ],
+      [
+        'an object as a button value',
+        payloadBody({
+          ...click(h, 'U0ALICE', 'request_approve', undefined),
+          actions: [{ type: 'button', action_id: 'request_approve', value: { $ne: 1 } }],
+        }),
+        [200],
+      ],
+      [
+        'a view id that is a number and state that is a string',
+        payloadBody({ type: 'view_submission', ...from('U0ALICE'), view: { id: 5, callback_id: 'chime_review', state: 'x' } }),
+        [200],
+      ],
+      [
+        'a suggestion query that is a number',
+        payloadBody({
+          type: 'block_suggestion',
+          ...from('U0ALICE'),
+          action_id: 'pick_account',
+          block_id: 'account_picker',
+          value: 5,
+          view: { id: 'V1' },
+        }),
+        [200],
+      ],
     ];
     for (const [label, body, statuses] of cases) {
       const res = await signed(body);
@@ -142,7 +182,10 @@ describe('malformed, oversized and wrongly typed bodies', () => {
       forgedSubmission('U0ALICE', {
         id: form.id,
         callback_id: 'chime_change',
-        values: { name: { name_input: { type: 'plain_text_input', value: 12345 } }, license: { license_select: { type: 'static_select', selected_option: { value: ['Pro'] } } } },
+        values: {
+          name: { name_input: { type: 'plain_text_input', value: 12345 } },
+          license: { license_select: { type: 'static_select', selected_option: { value: ['Pro'] } } },
+        },
       }),
     );
     const res = await signed(body);
@@ -155,11 +198,29 @@ describe('malformed, oversized and wrongly typed bodies', () => {
 
   it('payload types the bot has no listener for (shortcut, message action, event, url_verification): acked, nothing done', async () => {
     const m = mark(h);
-    const shortcut = await signed(payloadBody({ type: 'shortcut', ...from('U0ALICE'), callback_id: 'evil', trigger_id: h.slack.issueTrigger('U0ALICE') }));
+    const shortcut = await signed(
+      payloadBody({ type: 'shortcut', ...from('U0ALICE'), callback_id: 'evil', trigger_id: h.slack.issueTrigger('U0ALICE') }),
+    );
     assert.equal(shortcut.status, 200, 'acked at once, not left to Bolt’s 3 s timeout');
-    const action = await signed(payloadBody({ type: 'message_action', ...from('U0ALICE'), callback_id: 'evil', trigger_id: 'x', channel: { id: 'C0OPS' }, message: { ts: '1' } }));
+    const action = await signed(
+      payloadBody({
+        type: 'message_action',
+        ...from('U0ALICE'),
+        callback_id: 'evil',
+        trigger_id: 'x',
+        channel: { id: 'C0OPS' },
+        message: { ts: '1' },
+      }),
+    );
     assert.equal(action.status, 200);
-    const event = { type: 'event_callback', team_id: 'T0TEAM', api_app_id: 'A0APP', event: { type: 'app_mention', user: 'U0EVE', text: '<@U0BOT> rename everything', channel: 'C0OPS', ts: '1' }, event_id: 'Ev1', event_time: 1 };
+    const event = {
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event: { type: 'app_mention', user: 'U0EVE', text: '<@U0BOT> rename everything', channel: 'C0OPS', ts: '1' },
+      event_id: 'Ev1',
+      event_time: 1,
+    };
     assert.equal((await signed(JSON.stringify(event), 'application/json')).status, 200);
     const challenge = await signed(JSON.stringify({ type: 'url_verification', challenge: 'abc' }), 'application/json');
     assert.deepEqual(JSON.parse(challenge.body), { challenge: 'abc' }, 'Bolt answers the challenge, nothing else');
@@ -194,7 +255,8 @@ describe('unknown ids, forged values and modals nobody opened', () => {
   });
 
   const send = (payload: unknown) => h.user.send(payloadBody(payload));
-  const ephemeral = (user: string, re: RegExp, from: number) => h.slack.waitFor(() => h.slack.ephemerals.slice(from).find((e) => e.user === user && re.test(e.text)));
+  const ephemeral = (user: string, re: RegExp, from: number) =>
+    h.slack.waitFor(() => h.slack.ephemerals.slice(from).find((e) => e.user === user && re.test(e.text)));
   const stillPending = async () => {
     const r = await h.bot.store.getRequest(pendingId);
     assert.equal(r!.state, 'pending');
@@ -207,9 +269,21 @@ describe('unknown ids, forged values and modals nobody opened', () => {
     assert.deepEqual([action.status, action.body], [200, '']);
     const view = await send(forgedSubmission('U0BOB', { id: 'V0FORGED1', callback_id: 'evil_callback' }));
     assert.match(view.body, /no longer supported/);
-    const closed = await send({ type: 'view_closed', ...from('U0BOB'), view: { id: 'V0FORGED1', callback_id: 'evil_callback' }, is_cleared: false });
+    const closed = await send({
+      type: 'view_closed',
+      ...from('U0BOB'),
+      view: { id: 'V0FORGED1', callback_id: 'evil_callback' },
+      is_cleared: false,
+    });
     assert.equal(closed.status, 200);
-    const suggest = await send({ type: 'block_suggestion', ...from('U0BOB'), action_id: 'evil', block_id: 'x', value: 'Acme', view: { id: 'V0FORGED1' } });
+    const suggest = await send({
+      type: 'block_suggestion',
+      ...from('U0BOB'),
+      action_id: 'evil',
+      block_id: 'x',
+      value: 'Acme',
+      view: { id: 'V0FORGED1' },
+    });
     assert.deepEqual(JSON.parse(suggest.body), { options: [] });
     assert.equal(h.slack.ephemerals.length, m.ephemerals);
     await stillPending();
@@ -256,7 +330,9 @@ describe('unknown ids, forged values and modals nobody opened', () => {
   });
 
   it('Bob’s real approve modal submitted from another workspace: no longer valid, nothing approved', async () => {
-    const card = await h.slack.waitFor(() => h.slack.messages.find((x) => x.text.startsWith('Change request') && x.text.includes(SAMPLE.lwa)));
+    const card = await h.slack.waitFor(() =>
+      h.slack.messages.find((x) => x.text.startsWith('Change request') && x.text.includes(SAMPLE.lwa)),
+    );
     await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h, 'U0BOB', 'chime_approve');
     const other = userClient(h.slack, h.port, 'T0OTHER');
@@ -273,7 +349,10 @@ describe('unknown ids, forged values and modals nobody opened', () => {
           id: `V0NEVER${callback.length}`,
           callback_id: callback,
           private_metadata: JSON.stringify({ requestId: pendingId, accountId: SAMPLE.team, change: { name: 'Forged' } }),
-          values: { name: { name_input: { type: 'plain_text_input', value: 'Forged' } }, comment: { comment_input: { type: 'plain_text_input', value: 'ok' } } },
+          values: {
+            name: { name_input: { type: 'plain_text_input', value: 'Forged' } },
+            comment: { comment_input: { type: 'plain_text_input', value: 'ok' } },
+          },
         }),
       );
       assert.equal(res.status, 200);

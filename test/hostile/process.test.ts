@@ -26,7 +26,10 @@ describe('the bot process survives bodies that break inside Bolt', () => {
     chime = await startChimeEmulator();
     slack = await startSlackEmulator();
     dir = mkdtempSync(join(tmpdir(), 'chime-account-hostile-'));
-    writeFileSync(join(dir, 'policy.yml'), stringify({ roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] }, approval: { required: 'never' } }));
+    writeFileSync(
+      join(dir, 'policy.yml'),
+      stringify({ roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] }, approval: { required: 'never' } }),
+    );
     bot = await startBotProcess({ dir, slack, chimeUrl: chime.url, policyFile: join(dir, 'policy.yml') });
   });
   after(async () => {
@@ -37,13 +40,18 @@ describe('the bot process survives bodies that break inside Bolt', () => {
   });
 
   it('signed bodies Bolt cannot type or handle (payload null, a string, a number, an array, true, a null view): refused; the process stays up', async () => {
-    const nullView = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' }, view: null }) }).toString();
+    const nullView = new URLSearchParams({
+      payload: JSON.stringify({ type: 'view_submission', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' }, view: null }),
+    }).toString();
     const bodies = ['payload=null', 'payload=%22text%22', 'payload=42', 'payload=%5B%5D', 'payload=true', nullView];
     // All at once: Bolt answers those it cannot type with 404 after its 3 s ack timeout, a null view with 500, and
     // null not at all (its receiver throws before any timer is set): each is given up after 3.5 s, as Slack does.
     const results = await Promise.all(
       bodies.map((body) =>
-        rawPostOnce(bot.port, body, { 'content-type': FORM, ...signRequest(SIGNING_SECRET, body) }, 3_500).catch((e: Error) => ({ status: 0, body: e.message })),
+        rawPostOnce(bot.port, body, { 'content-type': FORM, ...signRequest(SIGNING_SECRET, body) }, 3_500).catch((e: Error) => ({
+          status: 0,
+          body: e.message,
+        })),
       ),
     );
     results.forEach((r, i) => assert.notEqual(r.status, 200, `${bodies[i]} is not accepted`));

@@ -37,13 +37,22 @@ describe('signature checks', () => {
   }
 
   it('no signature headers at all', () => refused(() => ({})));
-  it('a timestamp but no signature', () => refused((body) => ({ 'x-slack-request-timestamp': signRequest(SIGNING_SECRET, body)['x-slack-request-timestamp'] })));
-  it('a signature but no timestamp', () => refused((body) => ({ 'x-slack-signature': signRequest(SIGNING_SECRET, body)['x-slack-signature'] })));
+  it('a timestamp but no signature', () =>
+    refused((body) => ({ 'x-slack-request-timestamp': signRequest(SIGNING_SECRET, body)['x-slack-request-timestamp'] })));
+  it('a signature but no timestamp', () =>
+    refused((body) => ({ 'x-slack-signature': signRequest(SIGNING_SECRET, body)['x-slack-signature'] })));
   it('signed with another secret', () => refused((body) => signRequest('not-the-secret', body)));
-  it('signed for other bytes (the body was tampered with)', () => refused((body) => signRequest(SIGNING_SECRET, body.replace('update', 'show'))));
-  it('an unknown signature version', () => refused((body) => ({ ...signRequest(SIGNING_SECRET, body), 'x-slack-signature': signRequest(SIGNING_SECRET, body)['x-slack-signature'].replace('v0=', 'v1=') })));
-  it('a signature that is not hex', () => refused((body) => ({ ...signRequest(SIGNING_SECRET, body), 'x-slack-signature': 'v0=' + 'z'.repeat(64) })));
-  it('a timestamp that is not a number', () => refused((body) => ({ ...signRequest(SIGNING_SECRET, body), 'x-slack-request-timestamp': 'yesterday' })));
+  it('signed for other bytes (the body was tampered with)', () =>
+    refused((body) => signRequest(SIGNING_SECRET, body.replace('update', 'show'))));
+  it('an unknown signature version', () =>
+    refused((body) => ({
+      ...signRequest(SIGNING_SECRET, body),
+      'x-slack-signature': signRequest(SIGNING_SECRET, body)['x-slack-signature'].replace('v0=', 'v1='),
+    })));
+  it('a signature that is not hex', () =>
+    refused((body) => ({ ...signRequest(SIGNING_SECRET, body), 'x-slack-signature': 'v0=' + 'z'.repeat(64) })));
+  it('a timestamp that is not a number', () =>
+    refused((body) => ({ ...signRequest(SIGNING_SECRET, body), 'x-slack-request-timestamp': 'yesterday' })));
   it('correctly signed but 5 min 1 s old (stale)', () => refused((body) => signRequest(SIGNING_SECRET, body, now() - 301)));
   it('correctly signed but a day old', () => refused((body) => signRequest(SIGNING_SECRET, body, now() - 86_400)));
 
@@ -82,7 +91,9 @@ describe('replays of correctly signed requests (within the 5 minutes Bolt allows
     const m = mark(h);
     const res = await rec.replay(command);
     assert.equal(res.status, 200, 'Bolt accepts the replay: same bytes, valid signature, fresh timestamp');
-    await h.slack.waitFor(() => h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /did not let me open the form/.test(e.text)));
+    await h.slack.waitFor(() =>
+      h.slack.ephemerals.slice(m.ephemerals).find((e) => e.user === 'U0ALICE' && /did not let me open the form/.test(e.text)),
+    );
     assert.equal(h.slack.calls.filter((c) => c.method === 'views.open' && (c.response as { ok?: boolean })?.ok).length, opened);
     assert.ok(h.slack.calls.some((c) => c.method === 'views.open' && (c.response as { error?: string })?.error === 'exchanged_trigger_id'));
   });
@@ -147,7 +158,9 @@ describe('replays in the approval flow', () => {
   beforeEach(() => h.chime.reset());
 
   const cardFor = (accountId: string, from: number) =>
-    h.slack.waitFor(() => h.slack.messages.slice(from).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)));
+    h.slack.waitFor(() =>
+      h.slack.messages.slice(from).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)),
+    );
 
   it('a replayed approval: the change is applied once; the replay is told the form is no longer valid', async () => {
     const m = mark(h);
@@ -179,10 +192,15 @@ describe('replays in the approval flow', () => {
     const m2 = mark(h);
     const res = await rec.replay(rec.sent.at(-1)!);
     assert.equal(res.status, 200);
-    await h.slack.waitFor(() => h.slack.ephemerals.slice(m2.ephemerals).find((e) => e.user === 'U0ALICE' && /already cancelled/.test(e.text)));
+    await h.slack.waitFor(() =>
+      h.slack.ephemerals.slice(m2.ephemerals).find((e) => e.user === 'U0ALICE' && /already cancelled/.test(e.text)),
+    );
     const [request] = (await h.bot.store.requestsIn('cancelled')).filter((r) => r.change.name === 'Cancelled Once');
     const rows = (await h.bot.store.auditRows()).filter((r) => r.requestId === request!.id);
-    assert.deepEqual(rows.map((r) => r.action), ['requested', 'cancelled']);
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['requested', 'cancelled'],
+    );
     assert.equal(updates(h).length, 0);
   });
 });

@@ -13,7 +13,17 @@ import { assertUnharmed, baseline } from '../helpers/hostile.ts';
 import { mark, texts, updates, type Marks } from '../helpers/proof.ts';
 
 /** Every kind of markup that would notify people or forge a link if it reached Slack unescaped. */
-const INJECTIONS = ['<!channel>', '<!here>', '<!everyone>', '<@U0EVIL>', '<#C0EVIL>', '<!subteam^S0EVIL>', '<https://evil.example|click me>', '<mailto:a@evil.example|mail>', '<!date^1^{date}|x>'];
+const INJECTIONS = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<@U0EVIL>',
+  '<#C0EVIL>',
+  '<!subteam^S0EVIL>',
+  '<https://evil.example|click me>',
+  '<mailto:a@evil.example|mail>',
+  '<!date^1^{date}|x>',
+];
 const HOSTILE = `Ops ${INJECTIONS.join(' ')} & co`;
 
 /** Text Slack reads as mrkdwn: message and ephemeral `text`, and mrkdwn objects in blocks and views (plain_text is inert). */
@@ -78,7 +88,9 @@ describe('account names', () => {
     await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name });
     await h.settle();
     assert.equal(h.chime.accounts.get(SAMPLE.lwa)!.Name, name);
-    const summary = await h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0OPS' && /updated/.test(x.text)));
+    const summary = await h.slack.waitFor(() =>
+      h.slack.messages.slice(m.messages).find((x) => x.channel === 'C0OPS' && /updated/.test(x.text)),
+    );
     assert.ok(texts(summary).includes(name));
   });
 
@@ -127,12 +139,24 @@ describe('the command text', () => {
   };
 
   const cases: [string, string, RegExp][] = [
-    ['100k characters of emoji, right-to-left overrides and zero-width spaces: a short "I don’t know"', `${RLO}🚀${ZWSP}`.repeat(33_334), /don’t know/],
-    ['an account ID with a right-to-left override in it: "That isn’t an account ID"', `update ${SAMPLE.team.slice(0, 8)}${RLO}${SAMPLE.team.slice(8)}`, /isn’t an account ID/],
+    [
+      '100k characters of emoji, right-to-left overrides and zero-width spaces: a short "I don’t know"',
+      `${RLO}🚀${ZWSP}`.repeat(33_334),
+      /don’t know/,
+    ],
+    [
+      'an account ID with a right-to-left override in it: "That isn’t an account ID"',
+      `update ${SAMPLE.team.slice(0, 8)}${RLO}${SAMPLE.team.slice(8)}`,
+      /isn’t an account ID/,
+    ],
     ['an account ID with a zero-width space in it: "That isn’t an account ID"', `show ${SAMPLE.team}${ZWSP}`, /isn’t an account ID/],
     ['mentions and links as a subcommand: the usage, inert', HOSTILE, /don’t know/],
     ['mentions and links as an account ID: "That isn’t an account ID"', 'show <!channel>', /isn’t an account ID/],
-    ['mentions and links as a list prefix: the search is shown, inert', `list ${INJECTIONS.slice(0, 4).join(' ')}`, /Chime accounts whose name starts with/],
+    [
+      'mentions and links as a list prefix: the search is shown, inert',
+      `list ${INJECTIONS.slice(0, 4).join(' ')}`,
+      /Chime accounts whose name starts with/,
+    ],
   ];
   for (const [label, text, re] of cases)
     it(label, async () => {
@@ -151,14 +175,21 @@ describe('reasons and comments (approval flow)', () => {
   beforeEach(() => h.chime.reset());
 
   const cardAfter = (m: Marks, accountId: string) =>
-    h.slack.waitFor(() => h.slack.messages.slice(m.messages).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)));
+    h.slack.waitFor(() =>
+      h.slack.messages.slice(m.messages).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)),
+    );
 
   it('a 100k-character reason is refused on its field; no request is made', async () => {
     const b = await baseline(h);
     const form = await openForm(h, 'U0ALICE', SAMPLE.team);
     await h.user.submitView('U0ALICE', form.id, { name: { name_input: 'Long Reason' } });
     const review = h.slack.topView('U0ALICE')!;
-    const res = await h.user.submitView('U0ALICE', review.id, { reason: { reason_input: `${RLO}${ZWSP}🚀 why `.repeat(12_500) } }, { skipClientChecks: true });
+    const res = await h.user.submitView(
+      'U0ALICE',
+      review.id,
+      { reason: { reason_input: `${RLO}${ZWSP}🚀 why `.repeat(12_500) } },
+      { skipClientChecks: true },
+    );
     assert.equal(res.json?.response_action, 'errors', res.body.slice(0, 200));
     assert.match(res.json.errors.reason, /at most 500 characters/);
     assert.equal((await h.bot.store.requestsIn('pending')).filter((r) => r.change.name === 'Long Reason').length, 0);
@@ -171,7 +202,12 @@ describe('reasons and comments (approval flow)', () => {
     const card = await cardAfter(m, SAMPLE.directory);
     await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h, 'U0BOB', 'chime_approve');
-    const res = await h.user.submitView('U0BOB', modal.id, { comment: { comment_input: `${ZWSP}ok `.repeat(25_000) } }, { skipClientChecks: true });
+    const res = await h.user.submitView(
+      'U0BOB',
+      modal.id,
+      { comment: { comment_input: `${ZWSP}ok `.repeat(25_000) } },
+      { skipClientChecks: true },
+    );
     assert.equal(res.json?.response_action, 'errors', res.body.slice(0, 200));
     assert.match(res.json.errors.comment, /at most 500 characters/);
     const [request] = (await h.bot.store.requestsIn('pending')).filter((r) => r.change.name === 'Long Comment');
@@ -206,7 +242,10 @@ describe('reasons and comments (approval flow)', () => {
     assert.match(JSON.stringify(h.slack.messages.find((x) => x.ts === card.ts)!.blocks), /Rejected/);
     assertInert(h, m);
     const rows = (await h.bot.store.auditRows()).filter((r) => r.change?.name === 'Injected Comments');
-    assert.deepEqual(rows.map((r) => r.action), ['requested', 'approved', 'rejected']);
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['requested', 'approved', 'rejected'],
+    );
     assert.ok(rows[1]!.detail!.includes('<!channel>'), 'the audit keeps exactly what was typed');
     assert.equal(updates(h).length, 0);
   });

@@ -33,7 +33,17 @@ describe('SLACK_TEAM_IDS=T0OTHER: requests from T0TEAM are refused', () => {
     assert.match(submit.body, /not enabled for this workspace/);
     const button = await h.user.send(payloadBody(click(h, 'U0BOB', 'request_approve', '00000000-0000-4000-8000-000000000000')));
     assert.deepEqual([button.status, button.body], [200, '']);
-    const suggest = await h.user.send(payloadBody({ type: 'block_suggestion', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' }, action_id: 'pick_account', block_id: 'account_picker', value: 'Acme', view: { id: 'V0ANY' } }));
+    const suggest = await h.user.send(
+      payloadBody({
+        type: 'block_suggestion',
+        user: { id: 'U0ALICE' },
+        team: { id: 'T0TEAM' },
+        action_id: 'pick_account',
+        block_id: 'account_picker',
+        value: 'Acme',
+        view: { id: 'V0ANY' },
+      }),
+    );
     assert.deepEqual(JSON.parse(suggest.body), { options: [] });
 
     await h.settle();

@@ -31,7 +31,10 @@ describe('audit store', () => {
     assert.ok(before.some((r) => r.action === 'applied' && r.change?.name === 'Acme Persisted'));
     await h.restart();
     const afterRestart = await h.bot.store.auditRows();
-    assert.deepEqual(afterRestart.map((r) => r.hash), before.map((r) => r.hash));
+    assert.deepEqual(
+      afterRestart.map((r) => r.hash),
+      before.map((r) => r.hash),
+    );
     assert.equal(verifyChain(afterRestart).problem, undefined);
   });
 
@@ -46,10 +49,18 @@ describe('audit store', () => {
     const db = join(h.dir, 'bot.db');
     const all = await auditCli(db, 'export');
     assert.equal(all.code, 0);
-    const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.length >= 2 && lines.every((l) => l.hash && l.prevHash));
     const one = await auditCli(db, 'export', '--account', SAMPLE.team, '--since', '2000-01-01');
-    assert.ok(one.stdout.trim().split('\n').every((l) => JSON.parse(l).accountId === SAMPLE.team));
+    assert.ok(
+      one.stdout
+        .trim()
+        .split('\n')
+        .every((l) => JSON.parse(l).accountId === SAMPLE.team),
+    );
     const verify = await auditCli(db, 'verify');
     assert.equal(verify.code, 0);
     assert.match(verify.stdout, /intact/);
@@ -64,7 +75,10 @@ describe('tamper evidence', () => {
   it('verify names the first altered row even when the triggers are dropped', async () => {
     const store = new SqliteStore(db);
     for (let i = 0; i < 5; i++)
-      await store.record({ audit: [{ at: new Date(), action: 'refused', actorId: 'U0EVE', teamId: 'T0TEAM', detail: `try ${i}` }], posts: [] });
+      await store.record({
+        audit: [{ at: new Date(), action: 'refused', actorId: 'U0EVE', teamId: 'T0TEAM', detail: `try ${i}` }],
+        posts: [],
+      });
     await store.close();
     const raw = new DatabaseSync(db);
     raw.exec('DROP TRIGGER audit_no_update');

@@ -45,7 +45,10 @@ export interface AutocannonInstance {
   on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
   stop(): void;
 }
-export const autocannon = require('autocannon') as (opts: AutocannonOptions, cb: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+export const autocannon = require('autocannon') as (
+  opts: AutocannonOptions,
+  cb: (err: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
 
 export interface LoadSpec {
   /** e.g. http://127.0.0.1:PORT/slack/events */
@@ -135,23 +138,26 @@ export async function mixedLoad(spec: LoadSpec): Promise<LoadResult> {
       const amount = spec.amount ? share(spec.amount, stagger, i) : undefined;
       const connections = Math.max(1, Math.min(spec.connections ?? SHAPES.spread.connections, rate, amount ?? Infinity));
       if (amount === 0) return resolve({ errors: 0, timeouts: 0, non2xx: 0, totalRequests: 0, totalCompletedRequests: 0 });
-      setTimeout(() => {
-        const instance = autocannon(
-          {
-            url: spec.url,
-            connections,
-            overallRate: rate,
-            ...(amount ? { amount } : { duration: spec.durationSec ?? 10 }),
-            timeout: spec.timeoutSec ?? 3,
-            requests: [{ setupRequest }],
-          },
-          (err, result) => (err ? reject(err) : resolve(result)),
-        );
-        instance.on('response', (_client, status, _bytes, ms) => {
-          latencies.push(ms);
-          statuses[status] = (statuses[status] ?? 0) + 1;
-        });
-      }, (i * 1000) / stagger);
+      setTimeout(
+        () => {
+          const instance = autocannon(
+            {
+              url: spec.url,
+              connections,
+              overallRate: rate,
+              ...(amount ? { amount } : { duration: spec.durationSec ?? 10 }),
+              timeout: spec.timeoutSec ?? 3,
+              requests: [{ setupRequest }],
+            },
+            (err, result) => (err ? reject(err) : resolve(result)),
+          );
+          instance.on('response', (_client, status, _bytes, ms) => {
+            latencies.push(ms);
+            statuses[status] = (statuses[status] ?? 0) + 1;
+          });
+        },
+        (i * 1000) / stagger,
+      );
     });
 
   const results = await Promise.all(Array.from({ length: stagger }, (_, i) => one(i)));

@@ -32,7 +32,14 @@ export function freePort(): Promise<number> {
  * Spawns `node args…` (this same Node binary) with `env` and polls http://127.0.0.1:port/healthz every ~10 ms until
  * it answers 200 (or the process exits, or `limitMs` passes).
  */
-export async function startChild(name: string, args: string[], env: Record<string, string>, port: number, cwd: string, limitMs = 15_000): Promise<Child> {
+export async function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  cwd: string,
+  limitMs = 15_000,
+): Promise<Child> {
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(proc);

@@ -25,17 +25,25 @@ export interface Row {
 }
 
 export function table(rows: Row[]): string {
-  const cells = rows.map((r) => r.bot === undefined && r.baseline === undefined && r.target === undefined ? [r.metric, '', '', '', '', ''] : [
-    r.metric,
-    show(r.bot),
-    show(r.baseline),
-    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
-    r.target ?? '',
-    r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS',
-  ]);
+  const cells = rows.map((r) =>
+    r.bot === undefined && r.baseline === undefined && r.target === undefined
+      ? [r.metric, '', '', '', '', '']
+      : [
+          r.metric,
+          show(r.bot),
+          show(r.baseline),
+          r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+          r.target ?? '',
+          r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS',
+        ],
+  );
   const head = ['metric', 'bot', 'baseline', 'ratio', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((s, i) => (i === 0 || i >= 4 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((s, i) => (i === 0 || i >= 4 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

@@ -24,7 +24,10 @@ const accountSchema = z.strictObject({
   AccountId: z.string().optional(),
   Name: z.string(),
   AccountType: z.enum(['Team', 'EnterpriseDirectory', 'EnterpriseLWA', 'EnterpriseOIDC']).optional(),
-  CreatedTimestamp: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  CreatedTimestamp: z.iso
+    .datetime({ offset: true })
+    .transform((s) => new Date(s))
+    .optional(),
   DefaultLicense: license.optional(),
   SupportedLicenses: z.array(license).optional(),
   AccountStatus: z.enum(['Active', 'Suspended']).optional(),

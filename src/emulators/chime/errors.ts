@@ -21,7 +21,11 @@ export const CHIME_ERRORS: Record<ChimeErrorName, ErrorSpec> = {
   UnauthorizedClient: { status: 401, code: 'Unauthorized', message: 'The client is not currently authorized to make the request.' },
   Forbidden: { status: 403, code: 'Forbidden', message: 'The client is permanently forbidden from making the request.' },
   NotFound: { status: 404, code: 'NotFound', message: 'One or more of the resources in the request does not exist in the system.' },
-  Conflict: { status: 409, code: 'Conflict', message: 'The request could not be processed because of conflict in the current state of the resource.' },
+  Conflict: {
+    status: 409,
+    code: 'Conflict',
+    message: 'The request could not be processed because of conflict in the current state of the resource.',
+  },
   ThrottledClient: { status: 429, code: 'Throttled', message: 'The client exceeded its request rate limit.' },
   ServiceFailure: { status: 500, code: 'ServiceFailure', message: 'The service encountered an unexpected error.' },
   ServiceUnavailable: { status: 503, code: 'ServiceUnavailable', message: 'The service is currently unavailable.' },

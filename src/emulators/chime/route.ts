@@ -31,7 +31,8 @@ export function safeDecode(segment: string): string | undefined {
   }
 }
 
-const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[^/\s,]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\/aws4_request\s*,\s*SignedHeaders=[^\s,]+\s*,\s*Signature=[0-9a-f]+$/;
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=[^/\s,]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\/aws4_request\s*,\s*SignedHeaders=[^\s,]+\s*,\s*Signature=[0-9a-f]+$/;
 
 /** Why the request is not authenticated, or undefined when it is (the signature bytes are not verified). */
 export function authProblem(authorization: string | undefined): string | undefined {

@@ -166,9 +166,11 @@ function validateElement(element: unknown, at: string, out: string[]): void {
       break;
     case 'plain_text_input': {
       const max = element.max_length;
-      if (max !== undefined && (typeof max !== 'number' || max < 1 || max > 3000)) out.push(problem('must be between 1 and 3000', `${at}/max_length`));
+      if (max !== undefined && (typeof max !== 'number' || max < 1 || max > 3000))
+        out.push(problem('must be between 1 and 3000', `${at}/max_length`));
       const min = element.min_length;
-      if (min !== undefined && (typeof min !== 'number' || min < 0 || min > 3000)) out.push(problem('must be between 0 and 3000', `${at}/min_length`));
+      if (min !== undefined && (typeof min !== 'number' || min < 0 || min > 3000))
+        out.push(problem('must be between 0 and 3000', `${at}/min_length`));
       break;
     }
     default:
@@ -191,7 +193,8 @@ function validateOptions(element: JsonObject, at: string, out: string[]): void {
     if (typeof o.value !== 'string' && element.type !== 'overflow') out.push(problem('missing required field: value', `${p}/value`));
     maxLength(o.value, 75, `${p}/value`, out);
   };
-  if (grouped) list.forEach((g, j) => asArray(isObj(g) ? g.options : undefined).forEach((o, k) => check(o, `${at}/option_groups/${j}/options/${k}`)));
+  if (grouped)
+    list.forEach((g, j) => asArray(isObj(g) ? g.options : undefined).forEach((o, k) => check(o, `${at}/option_groups/${j}/options/${k}`)));
   else list.forEach((o, j) => check(o, `${at}/options/${j}`));
   const initial = element.initial_option;
   if (isObj(initial) && !optionsOf(element).some((o) => o.value === initial.value)) {

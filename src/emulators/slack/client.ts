@@ -49,7 +49,11 @@ export interface ButtonTarget {
 /** The legacy verification token Slack still puts in payloads. */
 export const VERIFICATION_TOKEN = 'emulated-verification-token';
 
-export function signRequest(signingSecret: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000)): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
+export function signRequest(
+  signingSecret: string,
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
   const ts = String(timestampSeconds);
   const signature = createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex');
   return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': ts };
@@ -92,13 +96,18 @@ export class SlackUserClient {
       const res = await fetch(this.appUrl, { method: 'POST', headers: all, body: rawBody, signal });
       return { status: res.status, body: await res.text(), ms: performance.now() - started };
     } catch (err) {
-      if (err instanceof Error && err.name === 'TimeoutError') return { status: 0, body: '', ms: performance.now() - started, timedOut: true };
+      if (err instanceof Error && err.name === 'TimeoutError')
+        return { status: 0, body: '', ms: performance.now() - started, timedOut: true };
       throw err;
     }
   }
 
   /** A slash command; the app's answer body (if any) is shown to the user, so it is recorded as an ephemeral. */
-  async command(userId: string, text: string, opts: { channelId?: string; command?: string } = {}): Promise<SlackResponse & { triggerId: string; responseUrl: string }> {
+  async command(
+    userId: string,
+    text: string,
+    opts: { channelId?: string; command?: string } = {},
+  ): Promise<SlackResponse & { triggerId: string; responseUrl: string }> {
     const channelId = opts.channelId ?? 'C0OPS';
     const triggerId = this.emulator.issueTrigger(userId);
     const responseUrl = this.emulator.issueResponseUrl(channelId, userId);
@@ -106,7 +115,12 @@ export class SlackUserClient {
       ['token', VERIFICATION_TOKEN],
       ['team_id', this.teamId],
       ['team_domain', TEAM_DOMAIN],
-      ...(this.enterpriseId ? ([['enterprise_id', this.enterpriseId], ['enterprise_name', this.enterpriseId]] as [string, string][]) : []),
+      ...(this.enterpriseId
+        ? ([
+            ['enterprise_id', this.enterpriseId],
+            ['enterprise_name', this.enterpriseId],
+          ] as [string, string][])
+        : []),
       ['channel_id', channelId],
       ['channel_name', this.#channelName(channelId)],
       ['user_id', userId],
@@ -129,7 +143,13 @@ export class SlackUserClient {
       const v = this.#openView(where.viewId);
       const ref = this.#button(v.view.blocks, where);
       const triggerId = this.emulator.issueTrigger(userId, v.id);
-      const payload = { ...this.#common(userId), container: { type: 'view', view_id: v.id }, trigger_id: triggerId, view: v.view, actions: [buttonAction(ref, where)] };
+      const payload = {
+        ...this.#common(userId),
+        container: { type: 'view', view_id: v.id },
+        trigger_id: triggerId,
+        view: v.view,
+        actions: [buttonAction(ref, where)],
+      };
       return { ...(await this.#interaction(payload)), triggerId };
     }
     const target = where.message ? this.#latest(where.message) : where.ephemeral;
@@ -155,17 +175,30 @@ export class SlackUserClient {
    * Chooses an option of a select menu in a modal. Slack keeps the choice in the view's state and sends block_actions
    * only for menus outside input blocks or in input blocks with dispatch_action: true (otherwise status 0).
    */
-  async selectOption(userId: string, viewId: string, actionId: string, blockId: string, value: string): Promise<SlackResponse & { triggerId?: string }> {
+  async selectOption(
+    userId: string,
+    viewId: string,
+    actionId: string,
+    blockId: string,
+    value: string,
+  ): Promise<SlackResponse & { triggerId?: string }> {
     const v = this.#openView(viewId);
     const ref = findElement(v.view.blocks, actionId, blockId);
-    if (!ref || !isOptionElement(ref.element.type)) throw new Error(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
+    if (!ref || !isOptionElement(ref.element.type))
+      throw new Error(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
     const entered = enteredValue(ref, value, (r, val) => this.#option(v.id, r, val));
     (v.view.state.values[blockId] ??= {})[actionId] = entered;
     if (ref.isInput && ref.block.dispatch_action !== true) return { status: 0, body: '', ms: 0 };
     const triggerId = this.emulator.issueTrigger(userId, v.id);
     const { type, ...chosen } = entered;
     const action = { type, action_id: actionId, block_id: blockId, ...chosen, action_ts: actionTs() };
-    const payload = { ...this.#common(userId), container: { type: 'view', view_id: v.id }, trigger_id: triggerId, view: v.view, actions: [action] };
+    const payload = {
+      ...this.#common(userId),
+      container: { type: 'view', view_id: v.id },
+      trigger_id: triggerId,
+      view: v.view,
+      actions: [action],
+    };
     return { ...(await this.#interaction(payload)), triggerId };
   }
 
@@ -174,13 +207,28 @@ export class SlackUserClient {
    * element's min_query_length (default 3); shorter queries send nothing (status 0).
    * `problems` lists what Slack would refuse in the answer (over 100 options, text or value over 75 characters).
    */
-  async suggest(userId: string, viewId: string, actionId: string, blockId: string, query: string): Promise<SlackResponse & { options?: unknown[]; json?: unknown; problems?: string[] }> {
+  async suggest(
+    userId: string,
+    viewId: string,
+    actionId: string,
+    blockId: string,
+    query: string,
+  ): Promise<SlackResponse & { options?: unknown[]; json?: unknown; problems?: string[] }> {
     const v = this.#openView(viewId);
     const ref = findElement(v.view.blocks, actionId, blockId);
-    if (!ref || !String(ref.element.type).includes('external_select')) throw new Error(`suggest: no external_select ${blockId}/${actionId} in view ${viewId}`);
+    if (!ref || !String(ref.element.type).includes('external_select'))
+      throw new Error(`suggest: no external_select ${blockId}/${actionId} in view ${viewId}`);
     const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
     if (query.length < min) return { status: 0, body: '', ms: 0 };
-    const payload = { ...this.#common(userId), type: 'block_suggestion', container: { type: 'view', view_id: v.id }, action_id: actionId, block_id: blockId, value: query, view: v.view };
+    const payload = {
+      ...this.#common(userId),
+      type: 'block_suggestion',
+      container: { type: 'view', view_id: v.id },
+      action_id: actionId,
+      block_id: blockId,
+      value: query,
+      view: v.view,
+    };
     const res = await this.#interaction(payload);
     const json = jsonOrText(res.body);
     if (!isObj(json)) return { ...res, json };
@@ -209,7 +257,13 @@ export class SlackUserClient {
     if (!opts.skipClientChecks && Object.keys(blocked).length > 0) return { status: 0, body: '', ms: 0, blocked };
     v.view.state.values = state;
     delete v.errors;
-    const payload = { ...this.#common(userId), type: 'view_submission', trigger_id: this.emulator.issueTrigger(userId, v.id), view: v.view, response_urls: [] };
+    const payload = {
+      ...this.#common(userId),
+      type: 'view_submission',
+      trigger_id: this.emulator.issueTrigger(userId, v.id),
+      view: v.view,
+      response_urls: [],
+    };
     const res = await this.#interaction(payload);
     if (res.status !== 200) return res;
     this.emulator.applyViewResponse(viewId, res.body);
@@ -233,7 +287,11 @@ export class SlackUserClient {
 
   #common(userId: string): JsonObject {
     const u = this.#user(userId);
-    const team = { id: this.teamId, domain: TEAM_DOMAIN, ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, enterprise_name: this.enterpriseId } : {}) };
+    const team = {
+      id: this.teamId,
+      domain: TEAM_DOMAIN,
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, enterprise_name: this.enterpriseId } : {}),
+    };
     return {
       user: { id: userId, username: u.name, name: u.name, team_id: u.team_id ?? this.teamId },
       api_app_id: APP_ID,
@@ -249,7 +307,8 @@ export class SlackUserClient {
     const refs = elementsOf(v.view.blocks);
     for (const [blockId, actions] of Object.entries(values)) {
       for (const actionId of Object.keys(actions)) {
-        if (!refs.some((r) => r.blockId === blockId && r.actionId === actionId)) throw new Error(`submitView: no element ${blockId}/${actionId} in view ${v.id}`);
+        if (!refs.some((r) => r.blockId === blockId && r.actionId === actionId))
+          throw new Error(`submitView: no element ${blockId}/${actionId} in view ${v.id}`);
       }
     }
     const state = structuredClone(v.view.state.values);
@@ -257,7 +316,10 @@ export class SlackUserClient {
     for (const ref of refs) {
       const given = values[ref.blockId]?.[ref.actionId];
       const current = state[ref.blockId]?.[ref.actionId];
-      const value = given !== undefined ? enteredValue(ref, given, (r, val) => this.#option(v.id, r, val)) : (current ?? (ref.isInput ? initialValue(ref) : undefined));
+      const value =
+        given !== undefined
+          ? enteredValue(ref, given, (r, val) => this.#option(v.id, r, val))
+          : (current ?? (ref.isInput ? initialValue(ref) : undefined));
       if (!value) continue;
       (state[ref.blockId] ??= {})[ref.actionId] = value;
       const refusal = ref.isInput ? clientCheck(ref, value) : undefined;
@@ -293,7 +355,17 @@ export class SlackUserClient {
   }
 
   #messageJson(m: EmuMessage): JsonObject {
-    return { type: 'message', user: m.user, bot_id: BOT_ID, app_id: APP_ID, text: m.text, ts: m.ts, team: this.teamId, blocks: m.blocks ?? [], ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) };
+    return {
+      type: 'message',
+      user: m.user,
+      bot_id: BOT_ID,
+      app_id: APP_ID,
+      text: m.text,
+      ts: m.ts,
+      team: this.teamId,
+      blocks: m.blocks ?? [],
+      ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+    };
   }
 
   #user(userId: string): { name: string; team_id?: string } {
@@ -336,4 +408,3 @@ function checkOffered(json: JsonObject, options: unknown[]): string[] {
 function actionTs(): string {
   return (Date.now() / 1000).toFixed(6);
 }
-

@@ -56,7 +56,10 @@ export function enteredValue(ref: ElementRef, input: string, option: OptionLooku
   const type = String(ref.element.type);
   const kind = KINDS[type] ?? text;
   if (kind.multi) {
-    const parts = input.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = input
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     return { type, [kind.key]: kind.option ? parts.map((p) => option(ref, p)) : parts };
   }
   if (input === '') return { type, [kind.key]: null };

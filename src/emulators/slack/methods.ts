@@ -67,7 +67,14 @@ export const METHODS: Record<string, Method> = {
     const body = content(args, true);
     if ('error' in body) return body.error;
     const threadTs = str(args.thread_ts);
-    const message: EmuMessage = { channel: channel.id, ts: s.nextTs(), text: body.text, blocks: body.blocks, user: s.botUserId, via: 'chat.postMessage' };
+    const message: EmuMessage = {
+      channel: channel.id,
+      ts: s.nextTs(),
+      text: body.text,
+      blocks: body.blocks,
+      user: s.botUserId,
+      via: 'chat.postMessage',
+    };
     if (threadTs) message.thread_ts = threadTs;
     if (threadTs && bool(args.reply_broadcast)) message.reply_broadcast = true;
     s.messages.push(message);
@@ -113,7 +120,11 @@ export const METHODS: Record<string, Method> = {
     if (!channel.ok) return fail(channel.error);
     const message = s.findMessage(channel.id, str(args.message_ts) ?? '');
     if (!message) return fail('message_not_found');
-    return { ok: true, channel: channel.id, permalink: `https://${TEAM_DOMAIN}.slack.com/archives/${channel.id}/p${message.ts.replace('.', '')}` };
+    return {
+      ok: true,
+      channel: channel.id,
+      permalink: `https://${TEAM_DOMAIN}.slack.com/archives/${channel.id}/p${message.ts.replace('.', '')}`,
+    };
   },
 
   'usergroups.users.list': (s, args) => {
@@ -129,7 +140,10 @@ export const METHODS: Record<string, Method> = {
   },
 
   'conversations.open': (s, args) => {
-    const users = (str(args.users) ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    const users = (str(args.users) ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
     if (users.length === 0) return str(args.channel) ? conversation(s, args.channel) : fail('users_list_not_supplied');
     if (users.length > 1) return fail('not_supported', ['[ERROR] the emulator only opens 1:1 DMs']);
     const [user] = users;
@@ -195,7 +209,11 @@ function messageJson(s: EmulatorState, m: EmuMessage): JsonObject {
   };
 }
 
-function userJson(s: EmulatorState, u: { id: string; name: string; is_admin?: boolean; is_owner?: boolean; deleted?: boolean; team_id?: string }, isBot: boolean): JsonObject {
+function userJson(
+  s: EmulatorState,
+  u: { id: string; name: string; is_admin?: boolean; is_owner?: boolean; deleted?: boolean; team_id?: string },
+  isBot: boolean,
+): JsonObject {
   return {
     id: u.id,
     team_id: u.team_id ?? s.teamId,

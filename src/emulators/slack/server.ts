@@ -68,7 +68,12 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
     if (url.pathname.startsWith('/api/')) return this.#api(decodeURIComponent(url.pathname.slice(5)), req, url, raw, res);
     if (url.pathname.startsWith('/response/') && req.method === 'POST') return this.#responseUrl(url.pathname.slice(10), raw, req, res);
     if (url.pathname === '/_emulator/state' && req.method === 'GET') {
-      return send(res, 200, { messages: this.messages, ephemerals: this.ephemerals, views: [...this.views.values()], calls: this.calls.length });
+      return send(res, 200, {
+        messages: this.messages,
+        ephemerals: this.ephemerals,
+        views: [...this.views.values()],
+        calls: this.calls.length,
+      });
     }
     send(res, 404, { ok: false, error: 'not_found' });
   }
@@ -130,7 +135,11 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
   }
 
   /** Applies the first matching fault; true when it answered (or hangs). */
-  async #faulted(method: string, call: EmuCall, answer: (status: number, body: JsonObject, headers?: Record<string, string>) => void): Promise<boolean> {
+  async #faulted(
+    method: string,
+    call: EmuCall,
+    answer: (status: number, body: JsonObject, headers?: Record<string, string>) => void,
+  ): Promise<boolean> {
     const fault: SlackFault | undefined = this.takeFault(method);
     if (!fault) return false;
     call.fault = true;

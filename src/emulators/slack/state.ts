@@ -145,7 +145,15 @@ export class EmulatorState {
       return;
     }
     if (body.response_type === 'in_channel') {
-      this.messages.push({ channel: target.channel, ts: this.nextTs(), text, blocks, user: this.botUserId, via: 'response_url', ...(str(body.thread_ts) ? { thread_ts: str(body.thread_ts) } : {}) });
+      this.messages.push({
+        channel: target.channel,
+        ts: this.nextTs(),
+        text,
+        blocks,
+        user: this.botUserId,
+        via: 'response_url',
+        ...(str(body.thread_ts) ? { thread_ts: str(body.thread_ts) } : {}),
+      });
     } else {
       this.ephemerals.push({ channel: target.channel, user: target.user, ts: this.nextTs(), text, blocks, via });
     }
@@ -159,7 +167,8 @@ export class EmulatorState {
   resolveChannel(raw: unknown): Resolved {
     const name = str(raw)?.trim();
     if (!name) return { ok: false, error: 'channel_not_found' };
-    if (/^[UW]/.test(name)) return this.users.has(name) ? { ok: true, id: dmId(name), member: true } : { ok: false, error: 'channel_not_found' };
+    if (/^[UW]/.test(name))
+      return this.users.has(name) ? { ok: true, id: dmId(name), member: true } : { ok: false, error: 'channel_not_found' };
     if (name.startsWith('D0') && this.users.has(name.slice(2))) return { ok: true, id: name, member: true };
     const byId = this.channels.get(name);
     const channel = byId ?? [...this.channels.values()].find((c) => c.name === name.replace(/^#/, ''));
@@ -194,8 +203,14 @@ export class EmulatorState {
       const value = predicate();
       if (value) return value;
       if (Date.now() >= deadline) {
-        const recent = this.calls.slice(-8).map((c) => `${c.method}→${okOf(c.response)}`).join(', ') || 'none';
-        throw new Error(`waitFor timed out after ${timeoutMs} ms waiting for: ${predicate.toString().slice(0, 300)}\nlast Web API calls: ${recent}`);
+        const recent =
+          this.calls
+            .slice(-8)
+            .map((c) => `${c.method}→${okOf(c.response)}`)
+            .join(', ') || 'none';
+        throw new Error(
+          `waitFor timed out after ${timeoutMs} ms waiting for: ${predicate.toString().slice(0, 300)}\nlast Web API calls: ${recent}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -38,7 +38,15 @@ export class ViewStore {
     v.hash = this.#hash();
     // An update that names no external_id keeps the old one.
     const withExternal = input.external_id === undefined && v.view.external_id ? { ...input, external_id: v.view.external_id } : input;
-    v.view = this.#build(withExternal, v.id, v.hash, blocks, v.view.root_view_id, v.view.previous_view_id, carryState(v.view.state.values, blocks));
+    v.view = this.#build(
+      withExternal,
+      v.id,
+      v.hash,
+      blocks,
+      v.view.root_view_id,
+      v.view.previous_view_id,
+      carryState(v.view.state.values, blocks),
+    );
     delete v.errors;
   }
 
@@ -116,7 +124,15 @@ export class ViewStore {
     return emu;
   }
 
-  #build(input: JsonObject, id: string, hash: string, blocks: JsonObject[], root: string, previous: string | null, values: StateValues): ViewObject {
+  #build(
+    input: JsonObject,
+    id: string,
+    hash: string,
+    blocks: JsonObject[],
+    root: string,
+    previous: string | null,
+    values: StateValues,
+  ): ViewObject {
     return {
       ...input,
       id,
@@ -149,7 +165,11 @@ export class ViewStore {
 /** An `errors` ack must name input blocks of the view, each with a string message. */
 function checkErrors(v: EmuView, errors: unknown): string[] {
   if (!isObj(errors) || Object.keys(errors).length === 0) return ['errors: must be a non-empty object of block_id → message'];
-  const inputs = new Set(elementsOf(v.view.blocks).filter((r) => r.isInput).map((r) => r.blockId));
+  const inputs = new Set(
+    elementsOf(v.view.blocks)
+      .filter((r) => r.isInput)
+      .map((r) => r.blockId),
+  );
   const out: string[] = [];
   for (const [blockId, message] of Object.entries(errors)) {
     if (!inputs.has(blockId)) out.push(`errors: "${blockId}" is not the block_id of an input block in this view`);
@@ -161,4 +181,3 @@ function checkErrors(v: EmuView, errors: unknown): string[] {
 function asBlocks(x: unknown): JsonObject[] {
   return Array.isArray(x) ? x.filter(isObj) : [];
 }
-

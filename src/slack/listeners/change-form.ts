@@ -25,7 +25,12 @@ export function changeFormListener(deps: Deps) {
       const message = roleMessage(role);
       await ack({ response_action: 'update', view: messageView(message) });
       await deps.workflow.refuse(actor, { channelId: session.channelId, accountId: session.accountId, detail: message });
-      await tellUser(client, deps.logger, { userId: actor.userId, channelId: session.channelId, responseUrl: session.responseUrl }, message);
+      await tellUser(
+        client,
+        deps.logger,
+        { userId: actor.userId, channelId: session.channelId, responseUrl: session.responseUrl },
+        message,
+      );
       return;
     }
     const policy = deps.workflow.policy;

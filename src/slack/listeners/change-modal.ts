@@ -29,7 +29,8 @@ export async function openChangeModal(deps: Deps, o: OpenChange): Promise<void> 
     o.client.views.open({ trigger_id: o.triggerId, view: loadingView() }),
     deps.workflow.checkRole('requesters', o.actor.userId),
   ]);
-  const tell = (text: string) => tellUser(o.client, deps.logger, { userId: o.actor.userId, channelId: o.channelId, responseUrl: o.responseUrl }, text);
+  const tell = (text: string) =>
+    tellUser(o.client, deps.logger, { userId: o.actor.userId, channelId: o.channelId, responseUrl: o.responseUrl }, text);
   if (opened.status === 'rejected') {
     deps.logger.warn(`views.open failed: ${(opened.reason as Error).message}`);
     await tell('Slack did not let me open the form in time. Please run the command again.');
@@ -38,7 +39,8 @@ export async function openChangeModal(deps: Deps, o: OpenChange): Promise<void> 
   const view = opened.value.view!;
   const roleOk = role.status === 'fulfilled' && role.value.ok;
   if (!roleOk) {
-    const message = role.status === 'fulfilled' && !role.value.ok ? roleMessage(role.value) : 'The bot could not check your role, so it refused.';
+    const message =
+      role.status === 'fulfilled' && !role.value.ok ? roleMessage(role.value) : 'The bot could not check your role, so it refused.';
     await deps.workflow.refuse(o.actor, { channelId: o.channelId, accountId: o.accountId, detail: message });
     await Promise.allSettled([o.client.views.update({ view_id: view.id!, hash: view.hash, view: messageView(message) }), tell(message)]);
     return;

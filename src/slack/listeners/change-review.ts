@@ -53,6 +53,11 @@ export function changeReviewListener(deps: Deps) {
     }
     await ack();
     if (result.value.state === 'pending')
-      await tellUser(client, deps.logger, to, `Your change request is waiting for approval in ${channelLink(result.value.cardChannelId)}. You can cancel it there.`);
+      await tellUser(
+        client,
+        deps.logger,
+        to,
+        `Your change request is waiting for approval in ${channelLink(result.value.cardChannelId)}. You can cancel it there.`,
+      );
   };
 }

@@ -86,7 +86,12 @@ async function history(deps: Deps, actor: Actor, accountId: string | undefined, 
   }
   const blocks: KnownBlock[] = [
     { type: 'section', text: md(`*${title}*`) },
-    ...rows.map((r): KnownBlock => ({ type: 'context', elements: [md(`${slackDate(r.at)} · ${auditLine(r)}${r.requestId ? ` · request \`${r.requestId.slice(0, 8)}\`` : ''}`)] })),
+    ...rows.map(
+      (r): KnownBlock => ({
+        type: 'context',
+        elements: [md(`${slackDate(r.at)} · ${auditLine(r)}${r.requestId ? ` · request \`${r.requestId.slice(0, 8)}\`` : ''}`)],
+      }),
+    ),
   ];
   await reply(title, blocks);
 }

@@ -25,7 +25,9 @@ export function guard(teamIds: readonly string[] | undefined, logger: Logger): M
     };
     const allowed = !teamIds || [context.teamId, context.enterpriseId].some((id) => id !== undefined && teamIds.includes(id));
     if (!allowed) {
-      logger.warn(`refused a request from workspace ${context.teamId ?? '?'} / enterprise ${context.enterpriseId ?? '?'}: not in SLACK_TEAM_IDS`);
+      logger.warn(
+        `refused a request from workspace ${context.teamId ?? '?'} / enterprise ${context.enterpriseId ?? '?'}: not in SLACK_TEAM_IDS`,
+      );
       const text = 'This bot is not enabled for this workspace.';
       if (b.type === 'view_submission') await ack?.({ response_action: 'update', view: messageView(text) });
       else if (b.command) await ack?.({ response_type: 'ephemeral', text });
@@ -34,7 +36,8 @@ export function guard(teamIds: readonly string[] | undefined, logger: Logger): M
       return;
     }
     const unknown =
-      (b.type === 'block_actions' && !(Array.isArray(b.actions) && b.actions.length > 0 && b.actions.every((a) => KNOWN_ACTIONS.has(a?.action_id ?? '')))) ||
+      (b.type === 'block_actions' &&
+        !(Array.isArray(b.actions) && b.actions.length > 0 && b.actions.every((a) => KNOWN_ACTIONS.has(a?.action_id ?? '')))) ||
       // The bot has no shortcuts: acked and ignored rather than left to time out.
       b.type === 'shortcut' ||
       b.type === 'message_action' ||
@@ -42,7 +45,8 @@ export function guard(teamIds: readonly string[] | undefined, logger: Logger): M
       ((b.type === 'view_submission' || b.type === 'view_closed') && !KNOWN_VIEWS.has(b.view?.callback_id ?? ''));
     if (unknown) {
       logger.warn(`ignored a ${b.type} the bot does not know`);
-      if (b.type === 'view_submission') await ack?.({ response_action: 'update', view: messageView('This form is no longer supported. Run `/chime-account` again.') });
+      if (b.type === 'view_submission')
+        await ack?.({ response_action: 'update', view: messageView('This form is no longer supported. Run `/chime-account` again.') });
       else if (b.type === 'block_suggestion') await ack?.({ options: [] });
       else await ack?.();
       return;

@@ -55,7 +55,9 @@ export function cancelButtonListener(deps: Deps) {
     await args.ack();
     const tell = teller(deps, args);
     const id = args.action.value ?? '';
-    const result = REQUEST_ID.test(id) ? await deps.workflow.cancel(actorOf(args.body), id) : { ok: false as const, message: 'There is no such request.' };
+    const result = REQUEST_ID.test(id)
+      ? await deps.workflow.cancel(actorOf(args.body), id)
+      : { ok: false as const, message: 'There is no such request.' };
     if (!result.ok) await tell(result.message);
   };
 }
@@ -115,6 +117,12 @@ export function listNextListener(deps: Deps) {
     } catch {
       // a forged value: treated as the first page
     }
-    await listAccounts(deps, respond, typeof page.p === 'string' && page.p ? page.p : undefined, typeof page.t === 'string' ? page.t : undefined, true);
+    await listAccounts(
+      deps,
+      respond,
+      typeof page.p === 'string' && page.p ? page.p : undefined,
+      typeof page.t === 'string' ? page.t : undefined,
+      true,
+    );
   };
 }

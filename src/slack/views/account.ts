@@ -27,7 +27,11 @@ function fieldsSections(fields: string[]): KnownBlock[] {
 export function accountBlocks(account: Account): KnownBlock[] {
   return [
     { type: 'header', text: plain(clip(account.name, 150)) },
-    ...fieldsSections([`*Name*\n${esc(account.name)}`, `*Default license*\n${esc(account.defaultLicense ?? '—')}`, ...accountFields(account)]),
+    ...fieldsSections([
+      `*Name*\n${esc(account.name)}`,
+      `*Default license*\n${esc(account.defaultLicense ?? '—')}`,
+      ...accountFields(account),
+    ]),
   ];
 }
 
@@ -68,7 +72,9 @@ export function accountListBlocks(accounts: Account[], query: { prefix?: string;
   for (const a of accounts)
     blocks.push({
       type: 'section',
-      text: md(`*${esc(a.name)}*\n\`${esc(a.accountId)}\` · ${esc(a.type ?? '—')} · ${esc(a.status ?? '—')} · ${esc(a.defaultLicense ?? 'no license')}`),
+      text: md(
+        `*${esc(a.name)}*\n\`${esc(a.accountId)}\` · ${esc(a.type ?? '—')} · ${esc(a.status ?? '—')} · ${esc(a.defaultLicense ?? 'no license')}`,
+      ),
       accessory: { type: 'button', action_id: ids.action.updateFromList, text: plain('Update…'), value: a.accountId },
     });
   if (query.nextToken)

@@ -65,8 +65,20 @@ function currentValues(account: Account): KnownBlock {
  * The form: current values, the name prefilled, the license limited to what the account supports. `initial` lets a
  * revert start the inputs from the values being restored.
  */
-export function changeView(account: Account, lock: string | undefined, approvalNote: string, initial: AccountValues = valuesOf(account)): ModalView {
-  if (lock) return modal(ids.view.change, TITLE, [currentValues(account), { type: 'section', text: md(`:lock: ${esc(lock)}`) }], undefined, 'Close');
+export function changeView(
+  account: Account,
+  lock: string | undefined,
+  approvalNote: string,
+  initial: AccountValues = valuesOf(account),
+): ModalView {
+  if (lock)
+    return modal(
+      ids.view.change,
+      TITLE,
+      [currentValues(account), { type: 'section', text: md(`:lock: ${esc(lock)}`) }],
+      undefined,
+      'Close',
+    );
   const choices = licenseChoices(account).map(option);
   const current = choices.find((o) => o.value === initial.license);
   return modal(
@@ -101,7 +113,11 @@ export function changeView(account: Account, lock: string | undefined, approvalN
 }
 
 /** Before → after, for the requester to confirm the exact change. */
-export function reviewView(account: Account, change: AccountChange, opts: { needsApproval: boolean; approvals: number; reason: 'optional' | 'required' }): ModalView {
+export function reviewView(
+  account: Account,
+  change: AccountChange,
+  opts: { needsApproval: boolean; approvals: number; reason: 'optional' | 'required' },
+): ModalView {
   const before = { name: account.name, license: account.defaultLicense };
   const after = applied(before, change);
   return modal(

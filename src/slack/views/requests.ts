@@ -90,7 +90,12 @@ const VERBS: Record<AuditEntry['action'], string> = {
 export function auditLine(e: AuditEntry): string {
   const actor = e.actorId === 'system' ? 'The bot' : mention(e.actorId);
   const account = e.accountId ? `account \`${esc(e.accountId)}\`` : 'an account';
-  const change = e.before && e.change ? ` (${changeLines({ before: e.before, change: e.change }).map((l) => l.replace('\n', ' ')).join('; ')})` : '';
+  const change =
+    e.before && e.change
+      ? ` (${changeLines({ before: e.before, change: e.change })
+          .map((l) => l.replace('\n', ' '))
+          .join('; ')})`
+      : '';
   const detail = e.detail ? ` — ${esc(e.detail)}` : '';
   return `:memo: ${actor} ${VERBS[e.action]} ${account}${change}${detail}`;
 }
@@ -127,7 +132,12 @@ export class SlackAnnouncer implements Announcer {
     if (!r) return posts;
     const hasCard = r.approvalsRequired > 0;
     const inThread = (text: string, blocks?: KnownBlock[], broadcast = false): OutboxItem => ({
-      kind: 'post', channelId: r.cardChannelId, threadOf: r.id, text, blocks, broadcast,
+      kind: 'post',
+      channelId: r.cardChannelId,
+      threadOf: r.id,
+      text,
+      blocks,
+      broadcast,
     });
     const fallback = { userId: r.requesterId, responseUrl: r.responseUrl };
     /** The outcome goes to the channel where the command was typed: in the card's thread when the card is there. */
@@ -150,7 +160,14 @@ export class SlackAnnouncer implements Announcer {
       case 'applied': {
         if (hasCard) posts.push({ kind: 'card', requestId: r.id });
         const blocks = account
-          ? changeSummaryBlocks({ account, before: r.before, requesterId: r.requesterId, approverIds: r.approvals.map((a) => a.userId), at: entry.at, requestId: r.id })
+          ? changeSummaryBlocks({
+              account,
+              before: r.before,
+              requesterId: r.requesterId,
+              approverIds: r.approvals.map((a) => a.userId),
+              at: entry.at,
+              requestId: r.id,
+            })
           : [{ type: 'section', text: md(line) } as KnownBlock];
         if (entry.detail) blocks.splice(1, 0, { type: 'context', elements: [md(esc(entry.detail))] });
         posts.push(...outcome(`Amazon Chime account ${esc(account?.name ?? r.accountId)} updated by ${mention(r.requesterId)}`, blocks));
@@ -159,12 +176,18 @@ export class SlackAnnouncer implements Announcer {
       case 'failed':
       case 'stale': {
         if (hasCard) posts.push({ kind: 'card', requestId: r.id });
-        const title = entry.action === 'failed' ? ':x: *The change was not made.*' : ':warning: *The change was not applied: the account changed since it was reviewed.*';
+        const title =
+          entry.action === 'failed'
+            ? ':x: *The change was not made.*'
+            : ':warning: *The change was not applied: the account changed since it was reviewed.*';
         const blocks: KnownBlock[] = [
           { type: 'section', text: md(`${title} ${mention(r.requesterId)} asked to change account \`${esc(r.accountId)}\`.`) },
           { type: 'section', fields: changeLines(r).map(field) },
           { type: 'section', text: md(esc(entry.detail ?? '')) },
-          { type: 'context', elements: [md(`${slackDate(entry.at)}${entry.awsRequestId ? ` · AWS request ${esc(entry.awsRequestId)}` : ''}`)] },
+          {
+            type: 'context',
+            elements: [md(`${slackDate(entry.at)}${entry.awsRequestId ? ` · AWS request ${esc(entry.awsRequestId)}` : ''}`)],
+          },
         ];
         posts.push(...outcome(`Change to Chime account ${esc(r.accountId)} not made: ${esc(entry.detail ?? '')}`, blocks));
         break;

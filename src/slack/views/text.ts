@@ -40,7 +40,10 @@ export function channelLink(channelId: string): string {
 
 /** A date Slack shows in each reader's time zone, with an ISO fallback. */
 export function slackDate(date: Date): string {
-  const fallback = date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const fallback = date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
