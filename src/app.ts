@@ -4,9 +4,9 @@
  * change-review.ts → workflow/changes.ts (apply → chime/accounts.ts UpdateAccount) → views/requests.ts (summary).
  */
 import type { Server } from 'node:http';
-import { App, LogLevel, type BlockAction, type ButtonAction } from '@slack/bolt';
+import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
+import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
 import type { Config } from './config.ts';
-import { ChimeAccounts, createChimeClient, type ChimeAccountsOptions } from './chime/accounts.ts';
 import type { Deps } from './slack/context.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { ids } from './slack/ids.ts';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describePolicyErrors, policySchema, type Policy } from './domain/policy.ts';
+import { describePolicyErrors, type Policy, policySchema } from './domain/policy.ts';
 
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a channel ID such as C0123ABCD' });
 

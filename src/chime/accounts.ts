@@ -7,8 +7,8 @@ import {
   ChimeClient,
   GetAccountCommand,
   ListAccountsCommand,
-  UpdateAccountCommand,
   type Account as SdkAccount,
+  UpdateAccountCommand,
 } from '@aws-sdk/client-chime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Account, AccountChange } from '../domain/account.ts';

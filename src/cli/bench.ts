@@ -29,12 +29,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { SAMPLE } from '../emulators/chime/seed.ts';
-import { startChimeEmulator, type ChimeEmulator } from '../emulators/chime/server.ts';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server.ts';
-import { autocannon, cpuSince, runMixedLoad, SHAPES, type AutocannonResult, type LoadResult, type ShapeName } from './bench/load.ts';
+import { type ChimeEmulator, startChimeEmulator } from '../emulators/chime/server.ts';
+import { type SlackEmulator, startSlackEmulator } from '../emulators/slack/server.ts';
+import { type AutocannonResult, autocannon, cpuSince, type LoadResult, runMixedLoad, SHAPES, type ShapeName } from './bench/load.ts';
 import { BENCH_CHANNEL, BENCH_USER, commandBody, signed } from './bench/payloads.ts';
-import { cpuMs, freePort, killAllChildren, rssMb, startChild, stopChild, type Child } from './bench/procs.ts';
-import { median, percentile, round, table, type Row } from './bench/stats.ts';
+import { type Child, cpuMs, freePort, killAllChildren, rssMb, startChild, stopChild } from './bench/procs.ts';
+import { median, percentile, type Row, round, table } from './bench/stats.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECRET = 'bench-signing-secret';

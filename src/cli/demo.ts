@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBot } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import { startChimeEmulator } from '../emulators/chime/server.ts';
 import { SAMPLE } from '../emulators/chime/seed.ts';
+import { startChimeEmulator } from '../emulators/chime/server.ts';
 import { SlackUserClient } from '../emulators/slack/client.ts';
-import { startSlackEmulator, type EmuView } from '../emulators/slack/server.ts';
+import { type EmuView, startSlackEmulator } from '../emulators/slack/server.ts';
 import { renderBlocks, unmrkdwn } from './render.ts';
 
 const SECRET = 'demo-signing-secret';

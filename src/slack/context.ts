@@ -1,9 +1,9 @@
 /** What every listener gets, and the small helpers they share. */
 import type { WebClient } from '@slack/web-api';
-import { postToResponseUrl } from './response-url.ts';
-import type { Store, ModalSession } from '../store/store.ts';
-import type { Accounts } from '../workflow/ports.ts';
+import type { ModalSession, Store } from '../store/store.ts';
 import type { Actor, ChangeWorkflow, Logger } from '../workflow/changes.ts';
+import type { Accounts } from '../workflow/ports.ts';
+import { postToResponseUrl } from './response-url.ts';
 
 export interface Deps {
   workflow: ChangeWorkflow;

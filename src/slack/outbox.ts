@@ -5,11 +5,11 @@
  * only delays the channel's copy.
  */
 import type { KnownBlock } from '@slack/types';
-import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
+import { type ChatPostMessageArguments, ErrorCode, type WebClient } from '@slack/web-api';
 import type { ChangeRequest } from '../domain/request.ts';
-import { postToResponseUrl } from './response-url.ts';
 import type { OutboxEntry, OutboxItem, Store } from '../store/store.ts';
 import type { Logger } from '../workflow/changes.ts';
+import { postToResponseUrl } from './response-url.ts';
 import { channelLink, esc } from './views/text.ts';
 
 const PERMANENT = new Set([

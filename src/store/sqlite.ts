@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { chainRow, GENESIS_HASH, type AuditEntry, type AuditRow } from '../domain/audit.ts';
+import { type AuditEntry, type AuditRow, chainRow, GENESIS_HASH } from '../domain/audit.ts';
 import { approvalBlocker, type ChangeRequest, type RequestState } from '../domain/request.ts';
 import type { ApproveResult, Effects, ModalSession, OutboxEntry, OutboxItem, Store } from './store.ts';
 

@@ -4,12 +4,12 @@
  * the Chime adapter and the announcer (which renders Slack posts) come in as ports.
  */
 import { randomUUID } from 'node:crypto';
-import { applied, sameValues, valuesOf, type Account, type AccountChange, type AccountValues } from '../domain/account.ts';
+import { type Account, type AccountChange, type AccountValues, applied, sameValues, valuesOf } from '../domain/account.ts';
 import type { AuditEntry } from '../domain/audit.ts';
-import { accountAllowed, checkRole, needsApproval, type Directory, type Policy, type Role, type RoleCheck } from '../domain/policy.ts';
+import { accountAllowed, checkRole, type Directory, needsApproval, type Policy, type Role, type RoleCheck } from '../domain/policy.ts';
 import { approvalBlocker, type ChangeRequest } from '../domain/request.ts';
 import type { Effects, OutboxItem, Store } from '../store/store.ts';
-import { AccountsFailure, type Accounts } from './ports.ts';
+import { type Accounts, AccountsFailure } from './ports.ts';
 
 /** Turns what happened into Slack posts for the outbox (the Slack edge implements it). */
 export interface Announcer {
@@ -33,6 +33,8 @@ export interface WorkflowDeps {
   now?: () => Date;
   /** Called after anything is queued in the outbox, so it is sent now rather than at the next poll. */
   onQueued?: () => void;
+  /** Called after each commit with the audit entries it wrote (metrics, the audit anchor). */
+  onRecorded?: (entries: readonly AuditEntry[]) => void;
 }
 
 export interface Actor {

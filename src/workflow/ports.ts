@@ -1,9 +1,18 @@
 /** What the workflow needs of the outside world, so it can be read (and tested) without Slack or AWS. */
 import type { Account, AccountChange } from '../domain/account.ts';
 
+/** Who a call to Chime is made for: the change's request, the person who asked and who approved it. */
+export interface OnBehalfOf {
+  requestId: string;
+  teamId: string;
+  requesterId: string;
+  approverIds: readonly string[];
+}
+
 export interface Accounts {
-  get(accountId: string): Promise<Account>;
-  update(accountId: string, change: AccountChange): Promise<{ account: Account; requestId?: string }>;
+  /** `on` is given for the drift check before a change, so it runs under the same identity as the change. */
+  get(accountId: string, on?: OnBehalfOf): Promise<Account>;
+  update(accountId: string, change: AccountChange, on?: OnBehalfOf): Promise<{ account: Account; requestId?: string }>;
   list(query: { namePrefix?: string; maxResults?: number; nextToken?: string }): Promise<{ accounts: Account[]; nextToken?: string }>;
 }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import { isForm, modalOf, openForm, requestChange, startHarness, viewText, type Harness } from '../helpers/harness.ts';
+import { type Harness, isForm, modalOf, openForm, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 
 describe('direct change', () => {
   let h: Harness;

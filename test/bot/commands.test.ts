@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import { modalOf, openForm, requestChange, startHarness, viewText, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, openForm, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 
 const ephemeralFor = (h: Harness, user: string, re: RegExp) =>
   h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === user && re.test(e.text + JSON.stringify(e.blocks ?? []))));

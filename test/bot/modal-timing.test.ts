@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import { isForm, modalOf, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, isForm, modalOf, startHarness } from '../helpers/harness.ts';
 
 describe('modal timing', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { licenseChoices, lockReason, validateChange, type Account } from '../../src/domain/account.ts';
+import { type Account, licenseChoices, lockReason, validateChange } from '../../src/domain/account.ts';
 
 const account: Account = {
   accountId: 'a1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chainRow, GENESIS_HASH, verifyChain, type AuditEntry, type AuditRow } from '../../src/domain/audit.ts';
+import { type AuditEntry, type AuditRow, chainRow, GENESIS_HASH, verifyChain } from '../../src/domain/audit.ts';
 
 function chain(n: number): AuditRow[] {
   const rows: AuditRow[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkRole, describePolicyErrors, needsApproval, policySchema, type Directory } from '../../src/domain/policy.ts';
 import { parseDuration } from '../../src/domain/duration.ts';
+import { checkRole, type Directory, describePolicyErrors, needsApproval, policySchema } from '../../src/domain/policy.ts';
 
 const directory = (groups: Record<string, string[]>, admins: string[] = [], fail = false): Directory & { calls: string[] } => {
   const calls: string[] = [];

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Account } from '@aws-sdk/client-chime';
 import {
   BadRequestException,
   ChimeClient,
@@ -9,18 +10,17 @@ import {
   GetAccountCommand,
   ListAccountsCommand,
   NotFoundException,
+  paginateListAccounts,
   ServiceFailureException,
   ServiceUnavailableException,
   ThrottledClientException,
   UnauthorizedClientException,
   UpdateAccountCommand,
-  paginateListAccounts,
 } from '@aws-sdk/client-chime';
-import type { Account } from '@aws-sdk/client-chime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startChimeEmulator } from '../../src/emulators/chime/server.ts';
-import type { ChimeEmulator, ChimeErrorName } from '../../src/emulators/chime/server.ts';
 import { AWS_ACCOUNT_ID, GENERATED_ACCOUNT_COUNT, SAMPLE, seedAccounts } from '../../src/emulators/chime/seed.ts';
+import type { ChimeEmulator, ChimeErrorName } from '../../src/emulators/chime/server.ts';
+import { startChimeEmulator } from '../../src/emulators/chime/server.ts';
 
 /** Any of the SDK's modeled exception classes. */
 type ErrorClass = new (...args: never[]) => ChimeServiceException;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { App, LogLevel } from '@slack/bolt';
 import type { BlockAction, ButtonAction, StaticSelectAction, ViewClosedAction } from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import { ErrorCode, WebClient } from '@slack/web-api';
 import { SlackUserClient, signRequest } from '../../src/emulators/slack/client.ts';
-import { startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
+import { startSlackEmulator } from '../../src/emulators/slack/server.ts';
 
 const SECRET = 'test-signing-secret';
 /** WebClient logs Slack's response_metadata `[ERROR]` messages at error level; keep test output clean. */

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ChimeErrorName } from '../../src/emulators/chime/server.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import { modalOf, openForm, requestChange, startHarness, type Harness } from '../helpers/harness.ts';
-import { assertChain, assertPlainWords, closedPort, mark, swapBot, texts, updates, type Marks } from '../helpers/proof.ts';
+import type { ChimeErrorName } from '../../src/emulators/chime/server.ts';
+import { type Harness, modalOf, openForm, requestChange, startHarness } from '../helpers/harness.ts';
+import { assertChain, assertPlainWords, closedPort, type Marks, mark, swapBot, texts, updates } from '../helpers/proof.ts';
 
 const ERRORS: readonly ChimeErrorName[] = [
   'BadRequest',

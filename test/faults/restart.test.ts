@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { verifyChain } from '../../src/domain/audit.ts';
-import { startChimeEmulator, type ChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
-import { startSlackEmulator, type SlackEmulator } from '../../src/emulators/slack/server.ts';
+import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
+import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
-import { openForm, requestChange, type Harness } from '../helpers/harness.ts';
+import { type Harness, openForm, requestChange } from '../helpers/harness.ts';
 import {
   auditActions,
+  type BotProcess,
   readDb,
   requestRows,
   startBotProcess,
@@ -27,7 +28,6 @@ import {
   until,
   updatesOf,
   userClient,
-  type BotProcess,
 } from '../helpers/proof.ts';
 
 const POLICY = {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage } from '../../src/emulators/slack/server.ts';
-import { modalOf, requestChange, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, requestChange, startHarness } from '../helpers/harness.ts';
 import { assertChain, mark, texts, until, updates } from '../helpers/proof.ts';
 
 const postCalls = (h: Harness, channel: string) =>

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createBot, type Bot, type BotOptions } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { startChimeEmulator, type ChimeEmulator } from '../../src/emulators/chime/server.ts';
+import { type Bot, type BotOptions, createBot } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
-import { startSlackEmulator, type EmuView, type SlackEmulator } from '../../src/emulators/slack/server.ts';
+import { type EmuView, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 

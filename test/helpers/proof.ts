@@ -4,7 +4,7 @@
  * requests, and running the bot as a real subprocess (`node src/main.ts`) that can be killed.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -14,7 +14,7 @@ import { createBot } from '../../src/app.ts';
 import { verifyChain } from '../../src/domain/audit.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
-import { SIGNING_SECRET, testBot, type Harness } from './harness.ts';
+import { type Harness, SIGNING_SECRET, testBot } from './harness.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { signRequest } from '../../src/emulators/slack/client.ts';
-import { modalOf, openForm, requestChange, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, openForm, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import {
   assertUnharmed,
+  type Baseline,
   baseline,
   click,
   commandBody,
@@ -19,7 +20,6 @@ import {
   forgedSubmission,
   from,
   payloadBody,
-  type Baseline,
 } from '../helpers/hostile.ts';
 import { mark, rawPost, rawPostOnce, texts, userClient } from '../helpers/proof.ts';
 

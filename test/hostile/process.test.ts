@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { startChimeEmulator, type ChimeEmulator } from '../../src/emulators/chime/server.ts';
+import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { signRequest } from '../../src/emulators/slack/client.ts';
-import { startSlackEmulator, type SlackEmulator } from '../../src/emulators/slack/server.ts';
-import { SIGNING_SECRET, type Harness } from '../helpers/harness.ts';
+import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
+import { type Harness, SIGNING_SECRET } from '../helpers/harness.ts';
 import { commandBody, FORM } from '../helpers/hostile.ts';
-import { auditActions, rawPost, rawPostOnce, startBotProcess, texts, type BotProcess } from '../helpers/proof.ts';
+import { auditActions, type BotProcess, rawPost, rawPostOnce, startBotProcess, texts } from '../helpers/proof.ts';
 
 describe('the bot process survives bodies that break inside Bolt', () => {
   let chime: ChimeEmulator;

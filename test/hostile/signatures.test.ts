@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { signRequest } from '../../src/emulators/slack/client.ts';
-import { modalOf, openForm, requestChange, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, openForm, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import { assertUnharmed, baseline, commandBody, FORM } from '../helpers/hostile.ts';
 import { mark, rawPost, recordSends, texts, updates } from '../helpers/proof.ts';
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import type { EmuEphemeral, EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
-import { modalOf, openForm, requestChange, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, openForm, requestChange, startHarness } from '../helpers/harness.ts';
 import { assertUnharmed, baseline } from '../helpers/hostile.ts';
-import { mark, texts, updates, type Marks } from '../helpers/proof.ts';
+import { type Marks, mark, texts, updates } from '../helpers/proof.ts';
 
 /** Every kind of markup that would notify people or forge a link if it reached Slack unescaped. */
 const INJECTIONS = [

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
-import { modalOf, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, modalOf, startHarness } from '../helpers/harness.ts';
 import { click, forgedSubmission, payloadBody } from '../helpers/hostile.ts';
 import { assertChain, mark, texts, userClient } from '../helpers/proof.ts';
 

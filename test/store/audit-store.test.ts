@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { verifyChain } from '../../src/domain/audit.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
-import { requestChange, startHarness, type Harness } from '../helpers/harness.ts';
+import { type Harness, requestChange, startHarness } from '../helpers/harness.ts';
 
 const run = promisify(execFile);
 const auditCli = (db: string, ...args: string[]) =>

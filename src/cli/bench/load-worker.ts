@@ -1,6 +1,6 @@
 /** Worker thread entry for the mixed load (see load.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { mixedLoad, type LoadSpec } from './load.ts';
+import { type LoadSpec, mixedLoad } from './load.ts';
 
 const result = await mixedLoad(workerData as LoadSpec);
 parentPort!.postMessage(result);

@@ -3,7 +3,7 @@
  * each signed with a fresh timestamp (`signRequest`, the same code the tests' simulated user uses).
  */
 import { randomUUID } from 'node:crypto';
-import { VERIFICATION_TOKEN, signRequest } from '../../emulators/slack/client.ts';
+import { signRequest, VERIFICATION_TOKEN } from '../../emulators/slack/client.ts';
 import { APP_ID, DEFAULT_TEAM_ID, TEAM_DOMAIN } from '../../emulators/slack/seed.ts';
 
 export const BENCH_USER = { id: 'U0ALICE', name: 'alice' };

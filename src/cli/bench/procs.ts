@@ -1,5 +1,5 @@
 /** Child processes of the bench (the bot, the bare Bolt baseline): spawn, wait for /healthz, RSS, stop. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

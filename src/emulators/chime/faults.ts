@@ -1,7 +1,7 @@
 /** Injected faults: which requests they hit, and how many times. */
 import { z } from 'zod';
-import { CHIME_ERROR_NAMES } from './errors.ts';
 import type { ChimeErrorName } from './errors.ts';
+import { CHIME_ERROR_NAMES } from './errors.ts';
 
 export type ChimeOperation = 'GetAccount' | 'UpdateAccount' | 'ListAccounts';
 

@@ -1,18 +1,18 @@
 /** An Amazon Chime API emulator (GetAccount, UpdateAccount, ListAccounts over restJson1) with fault injection. */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Account } from '@aws-sdk/client-chime';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
-import { errorResponse } from './errors.ts';
 import type { ChimeErrorReply } from './errors.ts';
+import { errorResponse } from './errors.ts';
 import { FaultList } from './faults.ts';
 import { jsonOrText, readBody, sendJson } from './http.ts';
-import { getAccount, listAccounts, updateAccount } from './operations.ts';
 import type { ChimeState, OpResult } from './operations.ts';
-import { authProblem, matchRoute } from './route.ts';
+import { getAccount, listAccounts, updateAccount } from './operations.ts';
 import type { ChimeRoute } from './route.ts';
+import { authProblem, matchRoute } from './route.ts';
 import { seedAccounts, seedMembers } from './seed.ts';
 import type { ChimeCall, ChimeEmulator } from './types.ts';
 

@@ -2,8 +2,9 @@
  * A simulated Slack user: sends signed slash commands and interaction payloads to the app's /slack/events endpoint,
  * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
  */
-import { jsonOrText } from '../body.ts';
+
 import { createHmac } from 'node:crypto';
+import { jsonOrText } from '../body.ts';
 import type { ElementRef } from './blocks.ts';
 import { elementsOf, findElement, optionsOf } from './blocks.ts';
 import { clientCheck, enteredValue, initialValue, isOptionElement, lookupOption, normalizeOption } from './inputs.ts';

@@ -2,18 +2,18 @@
  * Slack Web API emulator: an HTTP server that the bot's real WebClient talks to (Bolt `clientOptions.slackApiUrl`
  * = `emulator.apiUrl`), plus response_url endpoints. State lives in memory and is open to tests.
  */
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, parseArgs, readBody, send } from './http.ts';
 import { METHODS } from './methods.ts';
-import { EmulatorState, RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS } from './state.ts';
 import type { StateOptions } from './state.ts';
+import { EmulatorState, RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS } from './state.ts';
 import type { EmuCall, JsonObject, SlackEmulator, SlackFault } from './types.ts';
 import { isObj, str } from './util.ts';
 
-export type * from './types.ts';
 export {
   DEFAULT_BOT_TOKEN,
   DEFAULT_BOT_USER_ID,
@@ -23,6 +23,7 @@ export {
   DEFAULT_USERGROUPS,
   DEFAULT_USERS,
 } from './seed.ts';
+export type * from './types.ts';
 
 export interface SlackEmulatorOptions extends StateOptions {
   /** Default 0: a free port. */

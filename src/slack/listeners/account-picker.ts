@@ -6,7 +6,7 @@ import type { AllMiddlewareArgs, BlockAction, BlockSuggestion, SlackActionMiddle
 import type { PlainTextOption } from '@slack/types';
 import { roleMessage } from '../../workflow/changes.ts';
 import { ACCOUNT_ID } from '../command-text.ts';
-import { actorOf, EXPIRED_FORM, sessionFor, type Deps } from '../context.ts';
+import { actorOf, type Deps, EXPIRED_FORM, sessionFor } from '../context.ts';
 import { messageView } from '../views/modals.ts';
 import { clip, plain } from '../views/text.ts';
 import { fillChangeModal } from './change-modal.ts';

@@ -3,10 +3,10 @@
  * before → after replaces the form — nothing is changed yet.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { accountAllowed, needsApproval } from '../../domain/policy.ts';
 import { lockReason, validateChange } from '../../domain/account.ts';
+import { accountAllowed, needsApproval } from '../../domain/policy.ts';
 import { roleMessage } from '../../workflow/changes.ts';
-import { actorOf, EXPIRED_FORM, sessionFor, tellUser, type Deps } from '../context.ts';
+import { actorOf, type Deps, EXPIRED_FORM, sessionFor, tellUser } from '../context.ts';
 import { ids } from '../ids.ts';
 import { messageView, reviewView } from '../views/modals.ts';
 

@@ -3,12 +3,12 @@
  * loading view (while the role is checked in parallel); GetAccount then fills it with views.update and the hash.
  */
 import type { WebClient } from '@slack/web-api';
+import { type AccountValues, lockReason } from '../../domain/account.ts';
 import { accountAllowed } from '../../domain/policy.ts';
-import { lockReason, type AccountValues } from '../../domain/account.ts';
-import { roleMessage, type Actor } from '../../workflow/changes.ts';
-import { AccountsFailure } from '../../workflow/ports.ts';
 import type { ModalSession } from '../../store/store.ts';
-import { tellUser, type Deps } from '../context.ts';
+import { type Actor, roleMessage } from '../../workflow/changes.ts';
+import { AccountsFailure } from '../../workflow/ports.ts';
+import { type Deps, tellUser } from '../context.ts';
 import { changeView, loadingView, messageView, pickerView } from '../views/modals.ts';
 import { esc } from '../views/text.ts';
 

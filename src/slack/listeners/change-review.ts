@@ -4,7 +4,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { valuesOf } from '../../domain/account.ts';
-import { actorOf, EXPIRED_FORM, sessionFor, tellUser, type Deps } from '../context.ts';
+import { actorOf, type Deps, EXPIRED_FORM, sessionFor, tellUser } from '../context.ts';
 import { ids } from '../ids.ts';
 import { messageView, REASON_MAX } from '../views/modals.ts';
 import { channelLink } from '../views/text.ts';

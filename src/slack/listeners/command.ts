@@ -1,15 +1,15 @@
 /** `/chime-account …`: acks at once, then opens the change form or answers ephemerally (show, list, history, help). */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import { roleMessage, type Actor } from '../../workflow/changes.ts';
+import { type Actor, roleMessage } from '../../workflow/changes.ts';
 import { AccountsFailure } from '../../workflow/ports.ts';
 import { parseCommand, USAGE } from '../command-text.ts';
 import { actorOf, type Deps } from '../context.ts';
+import { type Respond, responder } from '../response-url.ts';
 import { accountBlocks, accountListBlocks, LIST_PAGE_SIZE } from '../views/account.ts';
 import { auditLine } from '../views/requests.ts';
 import { esc, md, slackDate } from '../views/text.ts';
 import { openChangeModal } from './change-modal.ts';
-import { responder, type Respond } from '../response-url.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 

@@ -3,7 +3,7 @@
  * the requester, not twice, still pending, not expired, same workspace — and records it atomically.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { actorOf, EXPIRED_FORM, sessionFor, type Deps } from '../context.ts';
+import { actorOf, type Deps, EXPIRED_FORM, sessionFor } from '../context.ts';
 import { ids } from '../ids.ts';
 import { messageView, REASON_MAX } from '../views/modals.ts';
 import { esc } from '../views/text.ts';

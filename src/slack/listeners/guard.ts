@@ -2,7 +2,7 @@
  * Runs before every listener: refuses workspaces and enterprises that SLACK_TEAM_IDS does not list, and answers
  * interactions the bot doesn't know (old buttons, forged ids) instead of leaving them to time out.
  */
-import type { AnyMiddlewareArgs, AllMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { AllMiddlewareArgs, AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
 import { messageView } from '../views/modals.ts';

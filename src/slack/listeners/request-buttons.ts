@@ -6,12 +6,12 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACCOUNT_ID } from '../command-text.ts';
-import { actorOf, tellUser, type Deps } from '../context.ts';
+import { actorOf, type Deps, tellUser } from '../context.ts';
+import { responder } from '../response-url.ts';
 import { decisionView } from '../views/modals.ts';
 import { esc } from '../views/text.ts';
 import { openChangeModal } from './change-modal.ts';
 import { listAccounts, viewerAllowed } from './command.ts';
-import { responder } from '../response-url.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 

@@ -1,6 +1,6 @@
 /** The modals: loading, account picker, the change form, the review, approve / reject, and plain messages. */
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { applied, licenseChoices, NAME_MAX, valuesOf, type Account, type AccountChange, type AccountValues } from '../../domain/account.ts';
+import { type Account, type AccountChange, type AccountValues, applied, licenseChoices, NAME_MAX, valuesOf } from '../../domain/account.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { ChangeRequest } from '../../domain/request.ts';
 import { ids } from '../ids.ts';

@@ -3,9 +3,9 @@
  * notes, the summary after apply, failures, and the one-line audit message. All untrusted text is escaped.
  */
 import type { KnownBlock } from '@slack/types';
-import { applied, type Account } from '../../domain/account.ts';
+import { type Account, applied } from '../../domain/account.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
-import { isFinal, type ChangeRequest } from '../../domain/request.ts';
+import { type ChangeRequest, isFinal } from '../../domain/request.ts';
 import type { OutboxItem } from '../../store/store.ts';
 import type { Announcer } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
