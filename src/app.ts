@@ -1,12 +1,14 @@
 /**
  * Builds the bot: the Bolt app and its listeners, the store, the Chime adapter, the workflow, the outbox and the
- * expiry sweep. Follow `/chime-account` from here: listeners/command.ts → change-modal.ts → change-form.ts →
- * change-review.ts → workflow/changes.ts (apply → chime/accounts.ts UpdateAccount) → views/requests.ts (summary).
+ * expiry sweep. Follow `/chime-account` from here: slack/listeners/command.ts → change-modal.ts (the form) →
+ * change-form.ts (review) → change-review.ts (confirm) → workflow/changes.ts (confirm, apply → chime/accounts.ts
+ * UpdateAccount) → slack/announcer.ts (which posts) → slack/views/account.ts (the summary) → slack/outbox.ts (sent).
  */
 import type { Server } from 'node:http';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
 import type { Config } from './config.ts';
+import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { ids } from './slack/ids.ts';
@@ -23,8 +25,9 @@ import {
   revertButtonListener,
   updateFromListListener,
 } from './slack/listeners/request-buttons.ts';
+import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
-import { cardMessage, SlackAnnouncer } from './slack/views/requests.ts';
+import { cardMessage } from './slack/views/requests.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/store.ts';
 import { ChangeWorkflow } from './workflow/changes.ts';
@@ -87,10 +90,12 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
 
   const store = new SqliteStore(config.databasePath);
   const accounts = new ChimeAccounts(createChimeClient({ region: config.aws.region, timeoutMs: config.aws.timeoutMs, ...options.chime }));
+  const notifier = new Notifier(app.client, logger);
   const outbox = new Outbox({
     store,
     client: app.client,
     logger,
+    notifier,
     renderCard: (r) => cardMessage(r, config.policy.approval.mention),
     pollMs: options.outboxPollMs,
   });
@@ -104,7 +109,7 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     approvalChannelId: config.slack.approvalChannelId,
     onQueued: () => outbox.kick(),
   });
-  const deps: Deps = { workflow, accounts, store, logger };
+  const deps: Deps = { workflow, notifier, logger };
 
   app.use(guard(config.slack.teamIds, logger));
   app.command(/.*/, commandListener(deps));

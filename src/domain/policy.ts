@@ -29,26 +29,47 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-export const policySchema = z.strictObject({
-  roles: z.strictObject({
-    viewers: z.array(member).default(['*']),
-    requesters: z.array(member).default([]),
-    approvers: z.array(member).default([]),
-  }),
-  approval: z
-    .strictObject({
-      required: z.enum(['always', 'never', 'license-changes']).default('always'),
-      approvers_required: z.number().int().min(1).max(3).default(1),
-      expires_after: duration.default(24 * 3_600_000),
-      reason: z.enum(['optional', 'required']).default('optional'),
-      mention: z
-        .string()
-        .regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' })
-        .optional(),
-    })
-    .prefault({}),
-  accounts: z.array(z.string().min(1)).default(['*']),
-});
+export const policySchema = z
+  .strictObject({
+    roles: z.strictObject({
+      viewers: z.array(member).default(['*']),
+      requesters: z.array(member).default([]),
+      approvers: z.array(member).default([]),
+    }),
+    approval: z
+      .strictObject({
+        required: z.enum(['always', 'never', 'license-changes']).default('always'),
+        approvers_required: z.number().int().min(1).max(3).default(1),
+        expires_after: duration.default(24 * 3_600_000),
+        reason: z.enum(['optional', 'required']).default('optional'),
+        mention: z
+          .string()
+          .regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' })
+          .optional(),
+      })
+      .prefault({}),
+    accounts: z.array(z.string().min(1)).default(['*']),
+  })
+  .superRefine((policy, ctx) => {
+    const problem = unmeetableApproval(policy);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['roles', 'approvers'], message: problem });
+  });
+
+/**
+ * Why no request could ever be approved under this policy, or undefined. Groups, `workspace_admins` and `*` can grow,
+ * so only a list of user IDs alone is counted against `approvers_required`.
+ */
+function unmeetableApproval(policy: { roles: { approvers: string[] }; approval: { required: string; approvers_required: number } }) {
+  if (policy.approval.required === 'never') return undefined;
+  const approvers = policy.roles.approvers;
+  const needed = policy.approval.approvers_required;
+  if (approvers.length === 0)
+    return `approval.required is "${policy.approval.required}" but no approvers are listed, so no change could ever be approved`;
+  const open = approvers.some((m) => m === '*' || m === 'workspace_admins' || m.startsWith('S'));
+  if (!open && new Set(approvers).size < needed)
+    return `approval.approvers_required is ${needed} but only ${new Set(approvers).size} approver(s) are listed and no group, so no change could ever be approved`;
+  return undefined;
+}
 
 export type Policy = z.output<typeof policySchema>;
 
@@ -72,10 +93,13 @@ export function accountAllowed(policy: Policy, accountId: string): boolean {
   return policy.accounts.includes('*') || policy.accounts.includes(accountId);
 }
 
-/** What the Slack edge answers about people; both may throw, and a throw means "no". */
+/**
+ * What the Slack edge answers about people; both may throw, and a throw means "no". `fresh` asks Slack now instead of
+ * a recent answer: every decision that changes something asks for it.
+ */
 export interface Directory {
-  isWorkspaceAdmin(userId: string): Promise<boolean>;
-  groupMembers(groupId: string): Promise<readonly string[]>;
+  isWorkspaceAdmin(userId: string, opts?: { fresh?: boolean }): Promise<boolean>;
+  groupMembers(groupId: string, opts?: { fresh?: boolean }): Promise<readonly string[]>;
 }
 
 export type RoleCheck = { ok: true } | { ok: false; role: Role; reason: 'not-member' | 'lookup-failed' };
@@ -84,13 +108,19 @@ export type RoleCheck = { ok: true } | { ok: false; role: Role; reason: 'not-mem
  * Whether `userId` holds `role` now. Direct matches need no lookups; groups and admins are asked of the
  * directory only when needed. Any lookup failure denies (fail closed).
  */
-export async function checkRole(policy: Policy, role: Role, userId: string, directory: Directory): Promise<RoleCheck> {
+export async function checkRole(
+  policy: Policy,
+  role: Role,
+  userId: string,
+  directory: Directory,
+  opts: { fresh?: boolean } = {},
+): Promise<RoleCheck> {
   const members = policy.roles[role];
   if (members.includes('*') || members.includes(userId)) return { ok: true };
   let lookupFailed = false;
   const lookups: Promise<boolean>[] = members.flatMap((m) => {
-    if (m === 'workspace_admins') return [directory.isWorkspaceAdmin(userId)];
-    if (m.startsWith('S')) return [directory.groupMembers(m).then((users) => users.includes(userId))];
+    if (m === 'workspace_admins') return [directory.isWorkspaceAdmin(userId, opts)];
+    if (m.startsWith('S')) return [directory.groupMembers(m, opts).then((users) => users.includes(userId))];
     return [];
   });
   const results = await Promise.allSettled(lookups);

@@ -2,9 +2,12 @@
  * A change request and its life. Every change is one — a direct change is simply created `approved`.
  *
  *   pending ──approve×N──▶ approved ──claim──▶ applying ──▶ applied | failed | stale
- *      └──▶ rejected | expired | cancelled | stale
+ *      └──▶ rejected | expired | cancelled
  */
 import type { AccountChange, AccountValues } from './account.ts';
+
+/** Longest reason or comment, in characters (the inputs' max_length; checked again on the server). */
+export const REASON_MAX = 500;
 
 export const REQUEST_STATES = [
   'pending',
@@ -20,7 +23,7 @@ export const REQUEST_STATES = [
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
-  pending: ['approved', 'rejected', 'expired', 'cancelled', 'stale'],
+  pending: ['approved', 'rejected', 'expired', 'cancelled'],
   approved: ['applying'],
   applying: ['applied', 'failed', 'stale'],
   applied: [],
@@ -71,12 +74,29 @@ export interface ChangeRequest {
   updatedAt: Date;
 }
 
-/** Why `userId` can't approve `request` now, or undefined when they can. The role is checked separately. */
-export function approvalBlocker(request: ChangeRequest, userId: string, teamId: string, now: Date): string | undefined {
-  if (request.teamId !== teamId) return 'This request belongs to another workspace.';
-  if (request.state !== 'pending') return `This request is already ${request.state}.`;
-  if (request.expiresAt.getTime() <= now.getTime()) return 'This request has expired.';
-  if (request.requesterId === userId) return 'You can’t approve or reject your own request: another approver must.';
-  if (request.approvals.some((a) => a.userId === userId)) return 'You have already approved this request.';
+/** Whether the request has an approval card (and so a thread): every request that needed approval. */
+export function hasCard(request: Pick<ChangeRequest, 'approvalsRequired'>): boolean {
+  return request.approvalsRequired > 0;
+}
+
+export type ApprovalBlock = {
+  code: 'other-workspace' | 'not-pending' | 'expired' | 'own-request' | 'already-approved';
+  message: string;
+};
+
+/** Why `userId` can't approve or reject `request` now, or undefined when they can. The role is checked separately. */
+export function approvalBlock(request: ChangeRequest, userId: string, teamId: string, now: Date): ApprovalBlock | undefined {
+  if (request.teamId !== teamId) return { code: 'other-workspace', message: 'This request belongs to another workspace.' };
+  if (request.state !== 'pending') return { code: 'not-pending', message: `This request is already ${request.state}.` };
+  if (request.expiresAt.getTime() <= now.getTime()) return { code: 'expired', message: 'This request has expired.' };
+  if (request.requesterId === userId)
+    return { code: 'own-request', message: 'You can’t approve or reject your own request: another approver must.' };
+  if (request.approvals.some((a) => a.userId === userId))
+    return { code: 'already-approved', message: 'You have already approved this request.' };
   return undefined;
+}
+
+/** `approvalBlock`'s words alone (the store checks it again inside the approval's transaction). */
+export function approvalBlocker(request: ChangeRequest, userId: string, teamId: string, now: Date): string | undefined {
+  return approvalBlock(request, userId, teamId, now)?.message;
 }

@@ -1,14 +1,18 @@
-/** What every listener gets, and the small helpers they share. */
-import type { WebClient } from '@slack/web-api';
-import type { ModalSession, Store } from '../store/store.ts';
-import type { Actor, ChangeWorkflow, Logger } from '../workflow/changes.ts';
-import type { Accounts } from '../workflow/ports.ts';
-import { postToResponseUrl } from './response-url.ts';
+/**
+ * What every listener gets — the workflow (which decides), the notifier (which tells one person privately) and a
+ * logger: no store, no Chime adapter — and the small translations they share: who sent a payload, and a refusal in
+ * Slack's words.
+ */
+import type { Actor, ChangeWorkflow } from '../workflow/changes.ts';
+import type { InputField, Refusal } from '../workflow/outcomes.ts';
+import type { Logger } from '../workflow/ports.ts';
+import { ids } from './ids.ts';
+import type { Notifier } from './notifier.ts';
+import { esc } from './views/text.ts';
 
 export interface Deps {
   workflow: ChangeWorkflow;
-  accounts: Accounts;
-  store: Store;
+  notifier: Notifier;
   logger: Logger;
 }
 
@@ -28,46 +32,39 @@ export function actorOf(body: {
   };
 }
 
-/**
- * Tells one person something only they should see: by the command's response_url while it lasts, else an
- * ephemeral message in the channel, else a DM.
- */
-export async function tellUser(
-  client: WebClient,
-  logger: Logger,
-  to: { userId: string; channelId?: string; responseUrl?: string },
-  text: string,
-): Promise<void> {
-  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
-  if (to.responseUrl) {
-    try {
-      await postToResponseUrl(to.responseUrl, { response_type: 'ephemeral', replace_original: false, text, blocks });
-      return;
-    } catch {
-      // try the next way
-    }
-  }
-  if (to.channelId) {
-    try {
-      await client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text, blocks });
-      return;
-    } catch {
-      // try a DM
-    }
-  }
-  try {
-    await client.chat.postMessage({ channel: to.userId, text, blocks });
-  } catch (error) {
-    logger.error(`could not tell ${to.userId}`, error);
+/** A refusal as Slack mrkdwn: the workflow's plain words escaped, with Slack-only hints added where they help. */
+export function refusalText(r: Refusal): string {
+  const words = esc(r.message);
+  switch (r.code) {
+    case 'form-expired':
+      return 'This form is no longer valid (it was not opened by you, or it has expired). Run `/chime-account` again.';
+    case 'chime-failed':
+      return r.failure?.kind === 'NotFound' ? `${words} Find account IDs with \`/chime-account list\`.` : words;
+    default:
+      return words;
   }
 }
 
-/** The server's record of an open modal, if `viewId` is one this person opened in this workspace. */
-export async function sessionFor(store: Store, viewId: string | undefined, actor: Actor): Promise<ModalSession | undefined> {
-  if (!viewId) return undefined;
-  const session = await store.getModal(viewId);
-  if (!session || session.userId !== actor.userId || session.teamId !== actor.teamId) return undefined;
-  return session;
+const BLOCK_OF: Record<InputField, string> = {
+  name: ids.block.name,
+  license: ids.block.license,
+  reason: ids.block.reason,
+  comment: ids.block.comment,
+};
+
+/** A refusal with field errors as a view_submission's `errors` ack (each under its input block). */
+export function fieldErrors(r: Refusal): Record<string, string> | undefined {
+  if (!r.errors) return undefined;
+  return Object.fromEntries(Object.entries(r.errors).map(([field, message]) => [BLOCK_OF[field as InputField], message]));
 }
 
-export const EXPIRED_FORM = 'This form is no longer valid (it was not opened by you, or it has expired). Run `/chime-account` again.';
+type ViewState = {
+  state?: { values?: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null }>> };
+};
+
+/** What a person typed into one input of a submitted view; undefined for anything that isn't a string. */
+export function inputValue(view: unknown, blockId: string, actionId: string, kind: 'value' | 'selected' = 'value'): string | undefined {
+  const input = (view as ViewState | undefined)?.state?.values?.[blockId]?.[actionId];
+  const value = kind === 'value' ? input?.value : input?.selected_option?.value;
+  return typeof value === 'string' ? value : undefined;
+}

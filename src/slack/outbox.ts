@@ -6,11 +6,11 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { type ChatPostMessageArguments, ErrorCode, type WebClient } from '@slack/web-api';
-import type { ChangeRequest } from '../domain/request.ts';
+import { type ChangeRequest, hasCard } from '../domain/request.ts';
 import type { OutboxEntry, OutboxItem, Store } from '../store/store.ts';
-import type { Logger } from '../workflow/changes.ts';
-import { postToResponseUrl } from './response-url.ts';
-import { channelLink, esc } from './views/text.ts';
+import type { Logger } from '../workflow/ports.ts';
+import type { Notifier } from './notifier.ts';
+import { channelLink, esc, md } from './views/text.ts';
 
 const PERMANENT = new Set([
   'channel_not_found',
@@ -46,6 +46,8 @@ export interface OutboxOptions {
   store: Store;
   client: WebClient;
   logger: Logger;
+  /** Tells the requester privately when the channel can't be posted to. */
+  notifier: Notifier;
   renderCard: (request: ChangeRequest) => { text: string; blocks: KnownBlock[] };
   pollMs?: number;
 }
@@ -124,7 +126,7 @@ export class Outbox {
         if (item.threadOf) {
           const request = await store.getRequest(item.threadOf);
           threadTs = request?.cardTs;
-          if (!threadTs && request && request.approvalsRequired > 0) {
+          if (!threadTs && request && hasCard(request)) {
             // The card is not posted yet (it is earlier in this channel's queue, or waiting): try again soon.
             await store.outboxRetry(entry.id, new Date(Date.now() + 1_000), 'waiting for the card');
             return false;
@@ -166,19 +168,7 @@ export class Outbox {
       reason === 'not_in_channel'
         ? `I’m not a member of ${channelLink(item.channelId)}, so I couldn’t post this there. Invite me with \`/invite\` to see changes in the channel.`
         : `I couldn’t post this in ${channelLink(item.channelId)} (${esc(reason)}).`;
-    const blocks = [{ type: 'context', elements: [{ type: 'mrkdwn', text: why }] }, ...((item.blocks as KnownBlock[]) ?? [])];
-    if (responseUrl) {
-      try {
-        await postToResponseUrl(responseUrl, { response_type: 'ephemeral', text: item.text, blocks });
-        return;
-      } catch {
-        // fall through to a DM
-      }
-    }
-    try {
-      await this.#o.client.chat.postMessage({ channel: userId, text: item.text, blocks: blocks as KnownBlock[] });
-    } catch (error) {
-      this.#o.logger.error(`could not tell ${userId} by DM either`, error);
-    }
+    const blocks: KnownBlock[] = [{ type: 'context', elements: [md(why)] }, ...((item.blocks as KnownBlock[]) ?? [])];
+    await this.#o.notifier.tell({ userId, responseUrl }, item.text, blocks);
   }
 }

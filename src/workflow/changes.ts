@@ -1,41 +1,40 @@
 /**
- * The life of a change request, from the requester's confirm to UpdateAccount: create, approve, reject, cancel,
- * expire, apply (exactly once, with a drift check), and reconcile after a crash. No Slack, no AWS: the store,
- * the Chime adapter and the announcer (which renders Slack posts) come in as ports.
+ * The one authority: every rule about a change is decided here, through the ports — the role (read fresh for every
+ * decision that changes something), the policy's account lock, validation, whether approval is needed, the reason
+ * rule, four-eyes, expiry and each state move — and every refusal of a person is audited here, the same way.
+ * Listeners translate Slack payloads into these calls and render the outcome; they decide nothing.
+ *
+ * The life of a request: confirm → pending (or approved when the policy needs nobody else) → approvals → applying
+ * (claimed once, drift-checked with GetAccount) → UpdateAccount → applied | failed | stale; or rejected, cancelled,
+ * expired. After a crash, `reconcile` settles what a dead process left.
  */
 import { randomUUID } from 'node:crypto';
-import { type Account, type AccountChange, type AccountValues, applied, sameValues, valuesOf } from '../domain/account.ts';
-import type { AuditEntry } from '../domain/audit.ts';
-import { accountAllowed, checkRole, type Directory, needsApproval, type Policy, type Role, type RoleCheck } from '../domain/policy.ts';
-import { approvalBlocker, type ChangeRequest } from '../domain/request.ts';
-import type { Effects, OutboxItem, Store } from '../store/store.ts';
-import { type Accounts, AccountsFailure } from './ports.ts';
-
-/** Turns what happened into Slack posts for the outbox (the Slack edge implements it). */
-export interface Announcer {
-  announce(entry: AuditEntry, request?: ChangeRequest, account?: Account): OutboxItem[];
-}
-
-export interface Logger {
-  info(...msg: unknown[]): void;
-  warn(...msg: unknown[]): void;
-  error(...msg: unknown[]): void;
-}
-
-export interface WorkflowDeps {
-  store: Store;
-  accounts: Accounts;
-  directory: Directory;
-  announcer: Announcer;
-  logger: Logger;
-  policy: () => Policy;
-  approvalChannelId?: string;
-  now?: () => Date;
-  /** Called after anything is queued in the outbox, so it is sent now rather than at the next poll. */
-  onQueued?: () => void;
-  /** Called after each commit with the audit entries it wrote (metrics, the audit anchor). */
-  onRecorded?: (entries: readonly AuditEntry[]) => void;
-}
+import {
+  type Account,
+  type AccountChange,
+  type AccountValues,
+  applied,
+  lockReason,
+  sameValues,
+  validateChange,
+  valuesOf,
+} from '../domain/account.ts';
+import type { AuditEntry, AuditRow } from '../domain/audit.ts';
+import { accountAllowed, checkRole, needsApproval, type Policy, type Role } from '../domain/policy.ts';
+import { approvalBlock, type ChangeRequest, REASON_MAX } from '../domain/request.ts';
+import type { Effects, ModalSession } from '../store/store.ts';
+import {
+  AUDITED_REFUSALS,
+  FORM_EXPIRED,
+  invalid,
+  type Outcome,
+  ok,
+  type Refusal,
+  type RefusalCode,
+  refusal,
+  roleRefusal,
+} from './outcomes.ts';
+import { type AccountPage, AccountsFailure, type OnBehalfOf, type WorkflowPorts } from './ports.ts';
 
 export interface Actor {
   userId: string;
@@ -43,160 +42,372 @@ export interface Actor {
   enterpriseId?: string;
 }
 
-export interface NewChange {
-  actor: Actor;
+/** Where a form was opened from: the summary and the requester's private notes go there. */
+export interface FormContext {
   channelId: string;
   responseUrl?: string;
-  accountId: string;
-  before: AccountValues;
-  change: AccountChange;
-  reason?: string;
+  /** Set when the form reverts an applied request. */
   revertOf?: string;
 }
 
-export type Outcome<T = ChangeRequest> = { ok: true; value: T } | { ok: false; message: string };
+/** What the change form shows: the account, why it can't be changed (if so), how approval works, the inputs' start. */
+export interface FormModel {
+  account: Account;
+  lock?: Refusal;
+  approval: { required: Policy['approval']['required']; approvers: number };
+  initial: AccountValues;
+  reverting: boolean;
+}
+
+/** What the review shows: the exact change, and what confirming it will do. */
+export interface ReviewModel {
+  account: Account;
+  change: AccountChange;
+  needsApproval: boolean;
+  approvers: number;
+  reason: Policy['approval']['reason'];
+}
+
+export interface Revert {
+  request: ChangeRequest;
+  /** Only what the earlier change touched; the other field starts from the account as it is now. */
+  prefill: Partial<AccountValues>;
+}
+
+/** Rough upper bound for a modal's life; older sessions are refused. Slack closes idle modals long before. */
+const SESSION_TTL_MS = 24 * 3_600_000;
 
 export class ChangeWorkflow {
-  readonly #d: WorkflowDeps;
+  readonly #p: WorkflowPorts;
   readonly #inFlight = new Set<string>();
   readonly #running = new Set<Promise<unknown>>();
 
-  constructor(deps: WorkflowDeps) {
-    this.#d = deps;
+  constructor(ports: WorkflowPorts) {
+    this.#p = ports;
   }
 
   get policy(): Policy {
-    return this.#d.policy();
+    return this.#p.policy();
   }
 
   #now(): Date {
-    return this.#d.now?.() ?? new Date();
+    return this.#p.now?.() ?? new Date();
   }
 
-  checkRole(role: Role, userId: string): Promise<RoleCheck> {
-    return checkRole(this.policy, role, userId, this.#d.directory);
+  // ── roles and refusals ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Whether `actor` holds `role` now; a refusal is audited. `fresh` asks Slack now rather than a recent answer: every
+   * decision that changes something passes it.
+   */
+  async #role(
+    actor: Actor,
+    role: Role,
+    where: { channelId?: string; accountId?: string; requestId?: string },
+    fresh = false,
+  ): Promise<Refusal | undefined> {
+    const check = await checkRole(this.policy, role, actor.userId, this.#p.directory, { fresh });
+    if (check.ok) return undefined;
+    return this.#refuse(actor, roleRefusal(role, check.reason), where);
   }
 
-  /** Records a refusal (audit store and audit channel); the caller tells the person. */
-  async refuse(actor: Actor, what: { channelId?: string; accountId?: string; requestId?: string; detail: string }): Promise<void> {
-    await this.#record(this.#effects(this.#entry('refused', actor, what)));
+  /** Records the refusal when it is one the audit keeps (AUDITED_REFUSALS), and returns it. */
+  async #refuse(actor: Actor, r: Refusal, where: { channelId?: string; accountId?: string; requestId?: string }): Promise<Refusal> {
+    if (AUDITED_REFUSALS.has(r.code))
+      await this.#write((fx) => this.#p.store.record(fx(this.#entry('refused', actor, { ...where, detail: r.message }))));
+    return r;
+  }
+
+  #refusal(code: RefusalCode, message: string, actor: Actor, where: { channelId?: string; accountId?: string; requestId?: string }) {
+    return this.#refuse(actor, refusal(code, message), where);
+  }
+
+  // ── reading ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async show(actor: Actor, accountId: string): Promise<Outcome<Account>> {
+    const refused = await this.#role(actor, 'viewers', { accountId });
+    if (refused) return refused;
+    return this.#chime(() => this.#p.accounts.get(accountId));
+  }
+
+  async list(actor: Actor, query: { prefix?: string; nextToken?: string; pageSize: number }): Promise<Outcome<AccountPage>> {
+    const refused = await this.#role(actor, 'viewers', {});
+    if (refused) return refused;
+    return this.#chime(() => this.#p.accounts.list({ namePrefix: query.prefix, maxResults: query.pageSize, nextToken: query.nextToken }));
+  }
+
+  async history(actor: Actor, accountId?: string): Promise<Outcome<AuditRow[]>> {
+    const refused = await this.#role(actor, 'viewers', { accountId });
+    if (refused) return refused;
+    return ok(await this.#p.store.history({ teamId: actor.teamId, accountId, limit: 10 }));
+  }
+
+  /** The account picker's type-ahead, for the form `viewId` that this requester opened. */
+  async accountOptions(actor: Actor, viewId: string | undefined, prefix: string): Promise<Outcome<Account[]>> {
+    const session = await this.#session(actor, viewId);
+    if (!session) return FORM_EXPIRED;
+    const refused = await this.#role(actor, 'requesters', { channelId: session.channelId });
+    if (refused) return refused;
+    const page = await this.#chime(() => this.#p.accounts.list({ namePrefix: prefix.trim() || undefined, maxResults: 100 }));
+    return page.ok ? ok(page.value.accounts) : page;
+  }
+
+  // ── the change form: open, fill, review, confirm ───────────────────────────────────────────────────────────
+
+  /** May `actor` start a change here? (The first render of a form: a recent answer about groups is fine.) */
+  async mayRequest(actor: Actor, where: { channelId: string; accountId?: string }): Promise<Outcome<void>> {
+    const refused = await this.#role(actor, 'requesters', where);
+    return refused ?? ok(undefined);
+  }
+
+  /** Remembers the modal `viewId` as this person's form, opened from `context`. */
+  async formOpened(actor: Actor, viewId: string, context: FormContext): Promise<void> {
+    await this.#p.store.saveModal({
+      viewId,
+      teamId: actor.teamId,
+      enterpriseId: actor.enterpriseId,
+      userId: actor.userId,
+      channelId: context.channelId,
+      responseUrl: context.responseUrl,
+      revertOf: context.revertOf,
+      createdAt: this.#now(),
+    });
+  }
+
+  /** Reads the account for the open form `viewId` and says what the form shows. `prefill` starts a revert's inputs. */
+  async fillForm(actor: Actor, viewId: string, accountId: string, prefill?: Partial<AccountValues>): Promise<Outcome<FormModel>> {
+    const session = await this.#session(actor, viewId);
+    if (!session) return FORM_EXPIRED;
+    const read = await this.#chime(() => this.#p.accounts.get(accountId));
+    if (!read.ok) return read;
+    const account = read.value;
+    await this.#p.store.saveModal({ ...session, accountId: account.accountId, account, change: undefined });
+    const policy = this.policy;
+    return ok({
+      account,
+      lock: this.#lock(account),
+      approval: { required: policy.approval.required, approvers: policy.approval.approvers_required },
+      initial: { name: prefill?.name ?? account.name, license: prefill?.license ?? account.defaultLicense },
+      reverting: Boolean(prefill),
+    });
+  }
+
+  /** The picker's choice: the role again (it may have changed since the form opened), then the form for it. */
+  async pickAccount(actor: Actor, viewId: string, accountId: string): Promise<Outcome<FormModel>> {
+    const session = await this.#session(actor, viewId);
+    if (!session) return FORM_EXPIRED;
+    const refused = await this.#role(actor, 'requesters', { channelId: session.channelId, accountId });
+    if (refused) return refused;
+    return this.fillForm(actor, viewId, accountId);
+  }
+
+  /** The form's submit: role, lock and validation; the proposed change is kept with the session for the confirm. */
+  async review(actor: Actor, viewId: string, input: { name?: string | null; license?: string | null }): Promise<Outcome<ReviewModel>> {
+    const session = await this.#session(actor, viewId);
+    if (!session?.account) return FORM_EXPIRED;
+    const where = { channelId: session.channelId, accountId: session.account.accountId };
+    const replyTo = { channelId: session.channelId, responseUrl: session.responseUrl };
+    const refused = await this.#role(actor, 'requesters', where);
+    if (refused) return { ...refused, replyTo };
+    const lock = this.#lock(session.account);
+    if (lock) return { ...(await this.#refuse(actor, lock, where)), replyTo };
+    const result = validateChange(session.account, input);
+    if (!result.ok) return invalid(result.errors);
+    await this.#p.store.saveModal({ ...session, change: result.change });
+    const policy = this.policy;
+    return ok({
+      account: session.account,
+      change: result.change,
+      needsApproval: needsApproval(policy, result.change),
+      approvers: policy.approval.approvers_required,
+      reason: policy.approval.reason,
+    });
   }
 
   /**
-   * The requester confirmed a change in the review view. Checks role and policy now, stores the request — pending,
-   * or approved when the policy needs no second person — and, when approved, starts applying it.
+   * The review's Confirm: the requester asks for the exact change shown. Checks the reason, claims the session (of
+   * several deliveries of one confirm, only the first goes on), then the role as it is now and the lock, and stores
+   * the request — pending, or approved when the policy needs nobody else, and then applied in the background.
    */
-  async submit(input: NewChange): Promise<Outcome> {
+  async confirm(actor: Actor, viewId: string, reasonInput: string | null | undefined): Promise<Outcome<ChangeRequest>> {
+    const session = await this.#session(actor, viewId);
+    if (!session?.account || !session.change) return FORM_EXPIRED;
     const policy = this.policy;
-    const role = await this.checkRole('requesters', input.actor.userId);
-    if (!role.ok) return this.#refused(input.actor, input, roleMessage(role));
-    if (!accountAllowed(policy, input.accountId))
-      return this.#refused(input.actor, input, 'The policy does not let this bot change this account.');
-    if (policy.approval.reason === 'required' && !input.reason?.trim())
-      return { ok: false, message: 'The policy asks for a reason with every change.' };
+    const reason = reasonInput?.trim() || undefined;
+    if (reasonInput && [...reasonInput].length > REASON_MAX) return invalid({ reason: `Use at most ${REASON_MAX} characters.` });
+    if (policy.approval.reason === 'required' && !reason)
+      return invalid({ reason: 'Give a reason: the policy asks for one with every change.' });
+    if (!(await this.#p.store.deleteModal(session.viewId))) return FORM_EXPIRED;
+
+    const account = session.account;
+    const where = { channelId: session.channelId, accountId: account.accountId };
+    const replyTo = { channelId: session.channelId, responseUrl: session.responseUrl };
+    const refused = await this.#role(actor, 'requesters', where, true);
+    if (refused) return { ...refused, replyTo };
+    if (!accountAllowed(policy, account.accountId)) return { ...(await this.#refuse(actor, notAllowed(), where)), replyTo };
 
     const now = this.#now();
-    const direct = !needsApproval(policy, input.change);
+    const direct = !needsApproval(policy, session.change);
     const request: ChangeRequest = {
       id: randomUUID(),
-      teamId: input.actor.teamId,
-      enterpriseId: input.actor.enterpriseId,
-      channelId: input.channelId,
-      cardChannelId: this.#d.approvalChannelId ?? input.channelId,
-      responseUrl: input.responseUrl,
-      requesterId: input.actor.userId,
-      accountId: input.accountId,
-      before: input.before,
-      change: input.change,
-      reason: input.reason?.trim() || undefined,
+      teamId: actor.teamId,
+      enterpriseId: actor.enterpriseId,
+      channelId: session.channelId,
+      cardChannelId: this.#p.approvalChannelId ?? session.channelId,
+      responseUrl: session.responseUrl,
+      requesterId: actor.userId,
+      accountId: account.accountId,
+      before: valuesOf(account),
+      change: session.change,
+      reason,
       state: direct ? 'approved' : 'pending',
       approvalsRequired: direct ? 0 : policy.approval.approvers_required,
       approvals: [],
-      revertOf: input.revertOf,
+      revertOf: session.revertOf,
       createdAt: now,
       expiresAt: new Date(now.getTime() + policy.approval.expires_after),
       updatedAt: now,
     };
-    const stored = await this.#d.store.createRequest(request, (r) =>
-      this.#effects(
-        this.#entry('requested', input.actor, {
-          ...fromRequest(r),
-          detail: direct ? 'no approval needed' : `needs ${r.approvalsRequired} approval(s)`,
-        }),
-        r,
+    const stored = await this.#write((fx) =>
+      this.#p.store.createRequest(request, (r) =>
+        fx(
+          this.#entry('requested', actor, {
+            ...fromRequest(r),
+            detail: direct ? 'no approval needed' : `needs ${r.approvalsRequired} approval(s)`,
+          }),
+          r,
+        ),
       ),
     );
-    this.#queued();
     if (direct) this.#background(() => this.apply(stored.id));
-    return { ok: true, value: stored };
+    return ok(stored);
   }
 
-  /** Checks whether `actor` may approve or reject `requestId` now: role, workspace, state, expiry, not their own. */
-  async canDecide(actor: Actor, requestId: string): Promise<Outcome> {
-    const request = await this.#d.store.getRequest(requestId);
-    if (!request || request.teamId !== actor.teamId) return { ok: false, message: 'There is no such request in this workspace.' };
-    // The same rules the store applies again inside the approval's transaction; the cheap ones before the role lookup.
-    const blocker = approvalBlocker(request, actor.userId, actor.teamId, this.#now());
-    if (blocker) return { ok: false, message: blocker };
-    const role = await this.checkRole('approvers', actor.userId);
-    if (!role.ok) return this.#refused(actor, fromRequest(request), roleMessage(role));
-    return { ok: true, value: request };
+  // ── approving, rejecting, cancelling, reverting ────────────────────────────────────────────────────────────
+
+  /**
+   * May `actor` approve or reject `requestId` now? Workspace, state, expiry, four-eyes, then the approver role. Used
+   * when the button is clicked (to open the modal: a recent answer about groups is fine) and again, fresh, at submit.
+   */
+  async canDecide(actor: Actor, requestId: string, fresh = false): Promise<Outcome<ChangeRequest>> {
+    const request = await this.#p.store.getRequest(requestId);
+    if (!request || request.teamId !== actor.teamId)
+      return this.#refusal(request ? 'other-workspace' : 'no-such-request', 'There is no such request in this workspace.', actor, {
+        requestId,
+      });
+    const where = fromRequest(request);
+    const block = approvalBlock(request, actor.userId, actor.teamId, this.#now());
+    if (block) return this.#refusal(block.code, block.message, actor, where);
+    const refused = await this.#role(actor, 'approvers', where, fresh);
+    return refused ?? ok(request);
   }
 
-  async approve(actor: Actor, requestId: string, comment?: string): Promise<Outcome> {
-    const allowed = await this.canDecide(actor, requestId);
+  /** Remembers the approve / reject modal `viewId` that `actor` opened for `request`. */
+  async decisionOpened(actor: Actor, viewId: string, request: ChangeRequest, channelId?: string): Promise<void> {
+    await this.#p.store.saveModal({
+      viewId,
+      teamId: actor.teamId,
+      enterpriseId: actor.enterpriseId,
+      userId: actor.userId,
+      channelId: channelId ?? request.cardChannelId,
+      requestId: request.id,
+      createdAt: this.#now(),
+    });
+  }
+
+  /** The approve / reject modal's submit: every check again, with the role read fresh, then recorded atomically. */
+  async decide(
+    actor: Actor,
+    viewId: string,
+    kind: 'approve' | 'reject',
+    commentInput: string | null | undefined,
+  ): Promise<Outcome<ChangeRequest>> {
+    const session = await this.#session(actor, viewId);
+    if (!session?.requestId) return FORM_EXPIRED;
+    const comment = commentInput?.trim() ?? '';
+    if ([...comment].length > REASON_MAX) return invalid({ comment: `Use at most ${REASON_MAX} characters.` });
+    if (kind === 'reject' && !comment) return invalid({ comment: 'Say why you reject it: the requester will see this.' });
+    const result =
+      kind === 'approve' ? await this.#approve(actor, session.requestId, comment) : await this.#reject(actor, session.requestId, comment);
+    if (result.ok) await this.#p.store.deleteModal(session.viewId);
+    return result;
+  }
+
+  async #approve(actor: Actor, requestId: string, comment: string): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.canDecide(actor, requestId, true);
     if (!allowed.ok) return allowed;
-    const approval = { userId: actor.userId, at: this.#now(), comment: comment?.trim() || undefined };
-    const result = await this.#d.store.approve(requestId, actor.teamId, approval, (r, complete) =>
-      this.#effects(
-        this.#entry('approved', actor, {
-          ...fromRequest(r),
-          detail: `${r.approvals.length} of ${r.approvalsRequired}${complete ? ', complete' : ''}${approval.comment ? `: ${approval.comment}` : ''}`,
-        }),
-        r,
+    const approval = { userId: actor.userId, at: this.#now(), comment: comment || undefined };
+    const result = await this.#write((fx) =>
+      this.#p.store.approve(requestId, actor.teamId, approval, (r, complete) =>
+        fx(
+          this.#entry('approved', actor, {
+            ...fromRequest(r),
+            detail: `${r.approvals.length} of ${r.approvalsRequired}${complete ? ', complete' : ''}${approval.comment ? `: ${approval.comment}` : ''}`,
+          }),
+          r,
+        ),
       ),
     );
-    if (!result.ok) return { ok: false, message: result.reason };
-    this.#queued();
+    // Lost a race inside the transaction (another approval completed it, it expired): the store said why.
+    if (!result.ok) return refusal('not-pending', result.reason);
     if (result.complete) this.#background(() => this.apply(requestId));
-    return { ok: true, value: result.request };
+    return ok(result.request);
   }
 
-  async reject(actor: Actor, requestId: string, reason: string): Promise<Outcome> {
-    const allowed = await this.canDecide(actor, requestId);
+  async #reject(actor: Actor, requestId: string, reason: string): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.canDecide(actor, requestId, true);
     if (!allowed.ok) return allowed;
-    return this.#end(requestId, ['pending'], 'rejected', actor, reason, 'This request is no longer pending.');
+    return this.#end(requestId, 'rejected', actor, reason, 'This request is no longer pending.');
   }
 
-  async cancel(actor: Actor, requestId: string): Promise<Outcome> {
-    const request = await this.#d.store.getRequest(requestId);
-    if (!request || request.teamId !== actor.teamId) return { ok: false, message: 'There is no such request in this workspace.' };
-    if (request.requesterId !== actor.userId) return { ok: false, message: 'Only the person who asked for this change can cancel it.' };
-    return this.#end(requestId, ['pending'], 'cancelled', actor, undefined, `This request is already ${request.state}.`);
+  /** Only the requester may withdraw their own pending request (no role needed: withdrawing never changes Chime). */
+  async cancel(actor: Actor, requestId: string): Promise<Outcome<ChangeRequest>> {
+    const request = await this.#p.store.getRequest(requestId);
+    if (!request || request.teamId !== actor.teamId)
+      return this.#refusal(request ? 'other-workspace' : 'no-such-request', 'There is no such request in this workspace.', actor, {
+        requestId,
+      });
+    if (request.requesterId !== actor.userId)
+      return this.#refusal('not-requester', 'Only the person who asked for this change can cancel it.', actor, fromRequest(request));
+    return this.#end(requestId, 'cancelled', actor, undefined, `This request is already ${request.state}.`);
+  }
+
+  /** Revert: an applied change of this workspace, by a requester (role read fresh); the form restores its "before". */
+  async revert(actor: Actor, requestId: string, channelId?: string): Promise<Outcome<Revert>> {
+    const request = await this.#p.store.getRequest(requestId);
+    if (!request || request.teamId !== actor.teamId || request.state !== 'applied')
+      return refusal('not-applied', 'There is no applied change to revert here.');
+    const refused = await this.#role(actor, 'requesters', { channelId, accountId: request.accountId, requestId }, true);
+    if (refused) return refused;
+    const prefill = {
+      ...(request.change.name !== undefined ? { name: request.before.name } : {}),
+      ...(request.change.license !== undefined ? { license: request.before.license } : {}),
+    };
+    return ok({ request, prefill });
   }
 
   async #end(
     requestId: string,
-    from: ChangeRequest['state'][],
     to: 'rejected' | 'cancelled' | 'expired',
     actor: Actor,
     detail: string | undefined,
     lostRace: string,
-  ): Promise<Outcome> {
-    const updated = await this.#d.store.transition(requestId, from, to, { decidedBy: actor.userId, outcomeDetail: detail }, (r) =>
-      this.#effects(this.#entry(to, actor, { ...fromRequest(r), detail }), r),
+  ): Promise<Outcome<ChangeRequest>> {
+    const updated = await this.#write((fx) =>
+      this.#p.store.transition(requestId, ['pending'], to, { decidedBy: actor.userId, outcomeDetail: detail }, (r) =>
+        fx(this.#entry(to, actor, { ...fromRequest(r), detail }), r),
+      ),
     );
-    if (!updated) return { ok: false, message: lostRace };
-    this.#queued();
-    return { ok: true, value: updated };
+    return updated ? ok(updated) : refusal('not-pending', lostRace);
   }
+
+  // ── the sweep: expiry, apply, reconcile ────────────────────────────────────────────────────────────────────
 
   /** Marks every pending request past its expiry as expired; returns how many. */
   async expireDue(): Promise<number> {
     let count = 0;
-    for (const r of await this.#d.store.expiredPending(this.#now())) {
-      const actor = { userId: 'system', teamId: r.teamId };
-      const done = await this.#end(r.id, ['pending'], 'expired', actor, 'not approved in time', '');
+    for (const r of await this.#p.store.expiredPending(this.#now())) {
+      const done = await this.#end(r.id, 'expired', { userId: 'system', teamId: r.teamId }, 'not approved in time', '');
       if (done.ok) count++;
     }
     return count;
@@ -205,56 +416,59 @@ export class ChangeWorkflow {
   /**
    * Applies an approved request exactly once: claims it (approved → applying) atomically, reads the account again,
    * refuses to apply over a change made since the review (stale), then calls UpdateAccount with only the changed
-   * fields and records applied or failed.
+   * fields and records applied or failed. The change is the requester's, whoever approved it.
    */
   async apply(requestId: string): Promise<ChangeRequest | undefined> {
-    const claimed = await this.#d.store.transition(requestId, ['approved'], 'applying', {}, () => ({ audit: [], posts: [] }));
+    const claimed = await this.#p.store.transition(requestId, ['approved'], 'applying', {}, () => ({ audit: [], posts: [] }));
     if (!claimed) return undefined;
     this.#inFlight.add(requestId);
-    // The change is the requester's, whoever approved it: the approvers are on the request and in the audit.
     const actor: Actor = { userId: claimed.requesterId, teamId: claimed.teamId, enterpriseId: claimed.enterpriseId };
+    const on = onBehalfOf(claimed);
     try {
       let current: Account;
       try {
-        current = await this.#d.accounts.get(claimed.accountId);
+        current = await this.#p.accounts.get(claimed.accountId, on);
       } catch (error) {
         return await this.#fail(claimed, actor, error, 'before the change (nothing was changed)');
       }
       if (!sameValues(valuesOf(current), claimed.before)) {
-        const now = valuesOf(current);
-        return await this.#d.store.transition(
-          requestId,
-          ['applying'],
-          'stale',
-          { outcomeDetail: `the account changed since the review: it is now ${describeValues(now)}` },
-          (r) => this.#effects(this.#entry('stale', actor, { ...fromRequest(r), detail: r.outcomeDetail }), r, current),
-        );
+        const detail = `the account changed since the review: it is now ${describeValues(valuesOf(current))}`;
+        return await this.#settle(claimed, 'stale', actor, { outcomeDetail: detail }, current);
       }
       try {
-        const { account, requestId: awsRequestId } = await this.#d.accounts.update(claimed.accountId, claimed.change);
-        this.#d.logger.info(`request ${requestId}: UpdateAccount ${claimed.accountId} applied (aws request ${awsRequestId ?? 'n/a'})`);
-        return await this.#d.store.transition(requestId, ['applying'], 'applied', { awsRequestId }, (r) =>
-          this.#effects(this.#entry('applied', actor, { ...fromRequest(r), awsRequestId }), r, account),
-        );
+        const { account, requestId: awsRequestId } = await this.#p.accounts.update(claimed.accountId, claimed.change, on);
+        this.#p.logger.info(`request ${requestId}: UpdateAccount ${claimed.accountId} applied (aws request ${awsRequestId ?? 'n/a'})`);
+        return await this.#settle(claimed, 'applied', actor, { awsRequestId }, account);
       } catch (error) {
         return await this.#fail(claimed, actor, error, '');
       }
     } finally {
       this.#inFlight.delete(requestId);
-      this.#queued();
     }
+  }
+
+  async #settle(
+    request: ChangeRequest,
+    to: 'applied' | 'failed' | 'stale',
+    actor: Actor,
+    patch: { outcomeDetail?: string; awsRequestId?: string },
+    account?: Account,
+  ): Promise<ChangeRequest | undefined> {
+    return this.#write((fx) =>
+      this.#p.store.transition(request.id, ['applying'], to, patch, (r) =>
+        fx(this.#entry(to, actor, { ...fromRequest(r), detail: patch.outcomeDetail, awsRequestId: patch.awsRequestId }), r, account),
+      ),
+    );
   }
 
   async #fail(request: ChangeRequest, actor: Actor, error: unknown, when: string): Promise<ChangeRequest | undefined> {
     const failure = error instanceof AccountsFailure ? error : undefined;
     const words = failure?.userMessage ?? 'An unexpected error stopped the change.';
-    this.#d.logger.error(
+    this.#p.logger.error(
       `request ${request.id}: ${failure?.kind ?? 'error'} ${when} (aws request ${failure?.requestId ?? 'n/a'}, status ${failure?.status ?? 'n/a'})`,
       failure?.cause ?? error,
     );
-    return this.#d.store.transition(request.id, ['applying'], 'failed', { outcomeDetail: words, awsRequestId: failure?.requestId }, (r) =>
-      this.#effects(this.#entry('failed', actor, { ...fromRequest(r), detail: words, awsRequestId: failure?.requestId }), r),
-    );
+    return this.#settle(request, 'failed', actor, { outcomeDetail: words, awsRequestId: failure?.requestId });
   }
 
   /**
@@ -262,30 +476,26 @@ export class ChangeWorkflow {
    * record is settled by reading the account; an `approved` one that never got applied is applied now.
    */
   async reconcile(): Promise<void> {
-    for (const r of await this.#d.store.requestsIn('applying')) {
+    for (const r of await this.#p.store.requestsIn('applying')) {
       if (this.#inFlight.has(r.id)) continue;
       let current: Account;
       try {
-        current = await this.#d.accounts.get(r.accountId);
+        current = await this.#p.accounts.get(r.accountId, onBehalfOf(r));
       } catch (error) {
-        this.#d.logger.warn(`request ${r.id}: cannot reconcile yet: ${(error as Error).message}`);
+        this.#p.logger.warn(`request ${r.id}: cannot reconcile yet: ${(error as Error).message}`);
         continue;
       }
       const values = valuesOf(current);
       const actor = { userId: 'system', teamId: r.teamId };
       const landed = sameValues(values, applied(r.before, r.change));
-      const to = landed ? 'applied' : 'failed';
       const detail = landed
         ? 'the bot stopped while applying; Amazon Chime shows the change, so it was applied'
         : sameValues(values, r.before)
           ? 'the bot stopped while applying; Amazon Chime does not show the change, so it was not applied. Request it again if still needed.'
           : `the bot stopped while applying; the account now is ${describeValues(values)}, which is neither before nor after`;
-      await this.#d.store.transition(r.id, ['applying'], to, { outcomeDetail: detail }, (u) =>
-        this.#effects(this.#entry(to, actor, { ...fromRequest(u), detail }), u, current),
-      );
-      this.#queued();
+      await this.#settle(r, landed ? 'applied' : 'failed', actor, { outcomeDetail: detail }, current);
     }
-    for (const r of await this.#d.store.requestsIn('approved')) this.#background(() => this.apply(r.id));
+    for (const r of await this.#p.store.requestsIn('approved')) this.#background(() => this.apply(r.id));
   }
 
   /** Resolves when every apply started in the background has finished (graceful shutdown, tests). */
@@ -293,22 +503,53 @@ export class ChangeWorkflow {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  async #refused(
-    actor: Actor,
-    what: { channelId?: string; accountId?: string; requestId?: string },
-    message: string,
-  ): Promise<Outcome<never>> {
-    await this.refuse(actor, { ...what, detail: message });
-    return { ok: false, message };
+  // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The server's record of an open modal, if `viewId` is one this person opened in this workspace, not too old. */
+  async #session(actor: Actor, viewId: string | undefined): Promise<ModalSession | undefined> {
+    if (typeof viewId !== 'string' || !viewId) return undefined;
+    const session = await this.#p.store.getModal(viewId);
+    if (!session || session.userId !== actor.userId || session.teamId !== actor.teamId) return undefined;
+    if (this.#now().getTime() - session.createdAt.getTime() > SESSION_TTL_MS) return undefined;
+    return session;
   }
 
-  async #record(effects: Effects): Promise<void> {
-    await this.#d.store.record(effects);
-    this.#queued();
+  /** Why this account can't be changed (the policy's `accounts`, or Chime's own suspension), or undefined. */
+  #lock(account: Account): Refusal | undefined {
+    if (!accountAllowed(this.policy, account.accountId)) return notAllowed();
+    const reason = lockReason(account, true);
+    return reason ? refusal('account-suspended', reason) : undefined;
   }
 
-  #effects(entry: AuditEntry, request?: ChangeRequest, account?: Account): Effects {
-    return { audit: [entry], posts: this.#d.announcer.announce(entry, request, account) };
+  async #chime<T>(call: () => Promise<T>): Promise<Outcome<T>> {
+    try {
+      return ok(await call());
+    } catch (error) {
+      if (error instanceof AccountsFailure) return refusal('chime-failed', error.userMessage, { failure: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Runs one store write whose effects are built by `fx`; after it commits, tells onQueued (the outbox) and
+   * onRecorded (metrics, the anchor, Home tabs) what it wrote. A write that lost its race builds nothing.
+   */
+  async #write<T>(run: (fx: (entry: AuditEntry, request?: ChangeRequest, account?: Account) => Effects) => Promise<T>): Promise<T> {
+    let written: AuditEntry[] = [];
+    const result = await run((entry, request, account) => {
+      const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, request, account) };
+      written = effects.audit;
+      return effects;
+    });
+    if (written.length > 0) {
+      this.#p.onQueued?.();
+      try {
+        this.#p.onRecorded?.(written);
+      } catch (error) {
+        this.#p.logger.error('an onRecorded observer failed', error);
+      }
+    }
+    return result;
   }
 
   #entry(
@@ -323,24 +564,22 @@ export class ChangeWorkflow {
   #background(work: () => Promise<unknown>): void {
     const p = new Promise((resolve) => setImmediate(resolve))
       .then(work)
-      .catch((error) => this.#d.logger.error('background work failed', error))
+      .catch((error) => this.#p.logger.error('background work failed', error))
       .finally(() => this.#running.delete(p));
     this.#running.add(p);
   }
+}
 
-  #queued(): void {
-    this.#d.onQueued?.();
-  }
+function notAllowed(): Refusal {
+  return refusal('account-not-allowed', 'The policy does not let this bot change this account.');
 }
 
 function fromRequest(r: ChangeRequest) {
   return { channelId: r.channelId, accountId: r.accountId, requestId: r.id, before: r.before, change: r.change };
 }
 
-export function roleMessage(check: Exclude<RoleCheck, { ok: true }>): string {
-  return check.reason === 'lookup-failed'
-    ? `The bot could not confirm that you have the *${check.role}* role (Slack did not answer), so it refused. Try again.`
-    : `You need the *${check.role}* role for this. Ask a Chime admin to add you to it in the bot's policy.`;
+function onBehalfOf(r: ChangeRequest): OnBehalfOf {
+  return { requestId: r.id, teamId: r.teamId, requesterId: r.requesterId, approverIds: r.approvals.map((a) => a.userId) };
 }
 
 export function describeValues(v: AccountValues): string {

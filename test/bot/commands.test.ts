@@ -128,7 +128,10 @@ describe('roles at every step', () => {
 
 describe('workspace_admins', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ policy: { roles: { viewers: ['workspace_admins'], requesters: [] } } })));
+  before(
+    async () =>
+      (h = await startHarness({ policy: { roles: { viewers: ['workspace_admins'], requesters: [] }, approval: { required: 'never' } } })),
+  );
   after(() => h.close());
 
   it('admits admins and owners (users.info), refuses others', async () => {

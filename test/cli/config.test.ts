@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
 const policy = join(dir, 'policy.yml');
-writeFileSync(policy, 'roles:\n  requesters: ["U0ALICE"]\n');
+writeFileSync(policy, 'roles:\n  requesters: ["U0ALICE"]\n  approvers: ["U0BOB"]\n');
 
 describe('configuration', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
  * interactions the bot doesn't know (old buttons, forged ids) instead of leaving them to time out.
  */
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { Logger } from '../../workflow/changes.ts';
+import type { Logger } from '../../workflow/ports.ts';
 import { ids } from '../ids.ts';
 import { messageView } from '../views/modals.ts';
 

@@ -1,26 +1,26 @@
 /**
- * Buttons on the bot's messages. Each is checked on the server when clicked — the button's value is only a
- * request or account ID, never trusted for anything else — and refusals are ephemeral.
+ * Buttons on the bot's messages (and, later, its Home tab). Each is checked by the workflow when clicked — the
+ * button's value is only a request or account ID, never trusted for anything else — and refusals are private.
  * Approve / Reject open a modal with the exact change; Cancel ends the requester's own request; Revert opens the
  * form prefilled with the recorded "before"; Update (in the list) opens the form; Next page pages the list.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { ok, refusal } from '../../workflow/outcomes.ts';
 import { ACCOUNT_ID } from '../command-text.ts';
-import { actorOf, type Deps, tellUser } from '../context.ts';
+import { actorOf, type Deps, refusalText } from '../context.ts';
 import { responder } from '../response-url.ts';
 import { decisionView } from '../views/modals.ts';
-import { esc } from '../views/text.ts';
-import { openChangeModal } from './change-modal.ts';
-import { listAccounts, viewerAllowed } from './command.ts';
+import { openChangeForm } from './change-modal.ts';
+import { listPage } from './command.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
+const NO_SUCH_REQUEST = refusal('no-such-request', 'There is no such request.');
 
-function teller(deps: Deps, { body, client }: Args) {
-  const actor = actorOf(body);
-  return (text: string) =>
-    tellUser(client, deps.logger, { userId: actor.userId, channelId: body.channel?.id, responseUrl: body.response_url }, esc(text));
+function teller(deps: Deps, { body }: Args) {
+  const to = { userId: actorOf(body).userId, channelId: body.channel?.id, responseUrl: body.response_url };
+  return (text: string) => deps.notifier.tell(to, text);
 }
 
 export function decisionButtonListener(deps: Deps, kind: 'approve' | 'reject') {
@@ -28,24 +28,14 @@ export function decisionButtonListener(deps: Deps, kind: 'approve' | 'reject') {
     const { ack, body, action, client } = args;
     await ack();
     const actor = actorOf(body);
-    const tell = teller(deps, args);
-    if (!REQUEST_ID.test(action.value ?? '')) return void (await tell('There is no such request.'));
-    const allowed = await deps.workflow.canDecide(actor, action.value!);
-    if (!allowed.ok) return void (await tell(allowed.message));
+    const allowed = REQUEST_ID.test(action.value ?? '') ? await deps.workflow.canDecide(actor, action.value!) : NO_SUCH_REQUEST;
+    if (!allowed.ok) return void (await teller(deps, args)(refusalText(allowed)));
     try {
       const opened = await client.views.open({ trigger_id: body.trigger_id, view: decisionView(kind, allowed.value, new Date()) });
-      await deps.store.saveModal({
-        viewId: opened.view!.id!,
-        teamId: actor.teamId,
-        enterpriseId: actor.enterpriseId,
-        userId: actor.userId,
-        channelId: body.channel?.id ?? allowed.value.cardChannelId,
-        requestId: allowed.value.id,
-        createdAt: new Date(),
-      });
+      await deps.workflow.decisionOpened(actor, opened.view!.id!, allowed.value, body.channel?.id);
     } catch (error) {
       deps.logger.warn(`views.open for ${kind} failed: ${(error as Error).message}`);
-      await tell('Slack did not let me open the form in time. Please click again.');
+      await teller(deps, args)('Slack did not let me open the form in time. Please click again.');
     }
   };
 }
@@ -53,12 +43,9 @@ export function decisionButtonListener(deps: Deps, kind: 'approve' | 'reject') {
 export function cancelButtonListener(deps: Deps) {
   return async (args: Args): Promise<void> => {
     await args.ack();
-    const tell = teller(deps, args);
     const id = args.action.value ?? '';
-    const result = REQUEST_ID.test(id)
-      ? await deps.workflow.cancel(actorOf(args.body), id)
-      : { ok: false as const, message: 'There is no such request.' };
-    if (!result.ok) await tell(result.message);
+    const result = REQUEST_ID.test(id) ? await deps.workflow.cancel(actorOf(args.body), id) : NO_SUCH_REQUEST;
+    if (!result.ok) await teller(deps, args)(refusalText(result));
   };
 }
 
@@ -67,23 +54,20 @@ export function revertButtonListener(deps: Deps) {
     const { ack, body, action, client } = args;
     await ack();
     const actor = actorOf(body);
-    const request = REQUEST_ID.test(action.value ?? '') ? await deps.store.getRequest(action.value!) : undefined;
-    if (!request || request.teamId !== actor.teamId || request.state !== 'applied')
-      return void (await teller(deps, args)('There is no applied change to revert here.'));
-    // Restore only what the change touched; the other field starts from the account as it is now.
-    const prefill = {
-      ...(request.change.name !== undefined ? { name: request.before.name } : {}),
-      ...(request.change.license !== undefined ? { license: request.before.license } : {}),
-    };
-    await openChangeModal(deps, {
+    const id = action.value ?? '';
+    const check = REQUEST_ID.test(id)
+      ? deps.workflow
+          .revert(actor, id, body.channel?.id)
+          .then((r) =>
+            r.ok ? ok({ prefill: r.value.prefill, accountId: r.value.request.accountId, channelId: r.value.request.channelId }) : r,
+          )
+      : Promise.resolve(refusal('not-applied', 'There is no applied change to revert here.'));
+    await openChangeForm(deps, {
       client,
       triggerId: body.trigger_id,
       actor,
-      channelId: body.channel?.id ?? request.channelId,
-      responseUrl: body.response_url,
-      accountId: request.accountId,
-      prefill,
-      revertOf: request.id,
+      context: { channelId: body.channel?.id ?? '', responseUrl: body.response_url, revertOf: REQUEST_ID.test(id) ? id : undefined },
+      check,
     });
   };
 }
@@ -93,12 +77,11 @@ export function updateFromListListener(deps: Deps) {
     const { ack, body, action, client } = args;
     await ack();
     if (!ACCOUNT_ID.test(action.value ?? '')) return void (await teller(deps, args)('That isn’t an account ID.'));
-    await openChangeModal(deps, {
+    await openChangeForm(deps, {
       client,
       triggerId: body.trigger_id,
       actor: actorOf(body),
-      channelId: body.channel?.id ?? '',
-      responseUrl: body.response_url,
+      context: { channelId: body.channel?.id ?? '', responseUrl: body.response_url },
       accountId: action.value,
     });
   };
@@ -109,20 +92,14 @@ export function listNextListener(deps: Deps) {
     const { ack, body, action } = args;
     await ack();
     if (!body.response_url) return;
-    const respond = responder(body.response_url);
-    if (!(await viewerAllowed(deps, actorOf(body), teller(deps, args)))) return;
     let page: { p?: unknown; t?: unknown } = {};
     try {
       page = JSON.parse(action.value ?? '{}');
     } catch {
       // a forged value: treated as the first page
     }
-    await listAccounts(
-      deps,
-      respond,
-      typeof page.p === 'string' && page.p ? page.p : undefined,
-      typeof page.t === 'string' ? page.t : undefined,
-      true,
-    );
+    const prefix = typeof page.p === 'string' && page.p ? page.p : undefined;
+    const nextToken = typeof page.t === 'string' ? page.t : undefined;
+    await listPage(deps, responder(body.response_url), actorOf(body), prefix, nextToken);
   };
 }

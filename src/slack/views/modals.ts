@@ -1,14 +1,15 @@
 /** The modals: loading, account picker, the change form, the review, approve / reject, and plain messages. */
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { type Account, type AccountChange, type AccountValues, applied, licenseChoices, NAME_MAX, valuesOf } from '../../domain/account.ts';
+import { type Account, type AccountValues, applied, licenseChoices, NAME_MAX, valuesOf } from '../../domain/account.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { ChangeRequest } from '../../domain/request.ts';
+import type { ReviewModel } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
 import { arrow, esc, field, md, mention, plain } from './text.ts';
 
 const TITLE = 'Chime account';
-/** Longest reason or comment, in characters: the inputs' max_length, and checked again on the server. */
-export const REASON_MAX = 500;
+
+import { REASON_MAX } from '../../domain/request.ts';
 
 function modal(callbackId: string, title: string, blocks: KnownBlock[], submit?: string, close = 'Cancel'): ModalView {
   return {
@@ -112,12 +113,20 @@ export function changeView(
   );
 }
 
+/** How approval works under the policy, for the form's footnote. */
+export function approvalNote(approval: { required: 'always' | 'never' | 'license-changes'; approvers: number }): string {
+  const n = approval.approvers;
+  return {
+    never: 'The change is made as soon as you confirm it.',
+    always: `Every change needs ${n} approver(s) before it is made.`,
+    'license-changes': `A license change needs ${n} approver(s) before it is made; a name change is made as soon as you confirm it.`,
+  }[approval.required];
+}
+
 /** Before → after, for the requester to confirm the exact change. */
-export function reviewView(
-  account: Account,
-  change: AccountChange,
-  opts: { needsApproval: boolean; approvals: number; reason: 'optional' | 'required' },
-): ModalView {
+export function reviewView(model: ReviewModel): ModalView {
+  const { account, change } = model;
+  const opts = { needsApproval: model.needsApproval, approvals: model.approvers, reason: model.reason };
   const before = { name: account.name, license: account.defaultLicense };
   const after = applied(before, change);
   return modal(

@@ -4,10 +4,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { type Account, applied } from '../../domain/account.ts';
-import type { AuditEntry } from '../../domain/audit.ts';
+import type { AuditEntry, AuditRow } from '../../domain/audit.ts';
 import { type ChangeRequest, isFinal } from '../../domain/request.ts';
-import type { OutboxItem } from '../../store/store.ts';
-import type { Announcer } from '../../workflow/changes.ts';
 import { ids } from '../ids.ts';
 import { changeSummaryBlocks } from './account.ts';
 import { arrow, esc, field, md, mention, plain, slackDate } from './text.ts';
@@ -119,83 +117,21 @@ export function threadNote(e: AuditEntry, r: ChangeRequest): string {
   }
 }
 
-export class SlackAnnouncer implements Announcer {
-  readonly #auditChannelId?: string;
-
-  constructor(opts: { auditChannelId?: string }) {
-    this.#auditChannelId = opts.auditChannelId;
+/** `/chime-account history`: the last audit entries, newest first. */
+export function historyBlocks(rows: readonly AuditRow[], accountId?: string): { text: string; blocks: KnownBlock[] } {
+  const title = accountId ? `Last ${rows.length} audit entries for account \`${esc(accountId)}\`` : `Last ${rows.length} audit entries`;
+  if (rows.length === 0) {
+    const none = accountId ? `No audit entries for account \`${esc(accountId)}\` yet.` : 'No audit entries yet.';
+    return { text: none, blocks: [{ type: 'section', text: md(none) }] };
   }
-
-  announce(entry: AuditEntry, r?: ChangeRequest, account?: Account): OutboxItem[] {
-    const posts: OutboxItem[] = [];
-    if (this.#auditChannelId) posts.push({ kind: 'post', channelId: this.#auditChannelId, text: auditLine(entry) });
-    if (!r) return posts;
-    const hasCard = r.approvalsRequired > 0;
-    const inThread = (text: string, blocks?: KnownBlock[], broadcast = false): OutboxItem => ({
-      kind: 'post',
-      channelId: r.cardChannelId,
-      threadOf: r.id,
-      text,
-      blocks,
-      broadcast,
-    });
-    const fallback = { userId: r.requesterId, responseUrl: r.responseUrl };
-    /** The outcome goes to the channel where the command was typed: in the card's thread when the card is there. */
-    const outcome = (text: string, blocks: KnownBlock[]): OutboxItem[] => {
-      if (hasCard && r.cardChannelId === r.channelId) return [inThread(text, blocks, true)];
-      const root: OutboxItem = { kind: 'post', channelId: r.channelId, text, blocks, fallback };
-      return hasCard ? [inThread(text, blocks), root] : [root];
-    };
-    const line = auditLine(entry);
-    switch (entry.action) {
-      case 'requested':
-        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
-        break;
-      case 'approved':
-      case 'rejected':
-      case 'cancelled':
-      case 'expired':
-        posts.push({ kind: 'card', requestId: r.id }, inThread(threadNote(entry, r)));
-        break;
-      case 'applied': {
-        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
-        const blocks = account
-          ? changeSummaryBlocks({
-              account,
-              before: r.before,
-              requesterId: r.requesterId,
-              approverIds: r.approvals.map((a) => a.userId),
-              at: entry.at,
-              requestId: r.id,
-            })
-          : [{ type: 'section', text: md(line) } as KnownBlock];
-        if (entry.detail) blocks.splice(1, 0, { type: 'context', elements: [md(esc(entry.detail))] });
-        posts.push(...outcome(`Amazon Chime account ${esc(account?.name ?? r.accountId)} updated by ${mention(r.requesterId)}`, blocks));
-        break;
-      }
-      case 'failed':
-      case 'stale': {
-        if (hasCard) posts.push({ kind: 'card', requestId: r.id });
-        const title =
-          entry.action === 'failed'
-            ? ':x: *The change was not made.*'
-            : ':warning: *The change was not applied: the account changed since it was reviewed.*';
-        const blocks: KnownBlock[] = [
-          { type: 'section', text: md(`${title} ${mention(r.requesterId)} asked to change account \`${esc(r.accountId)}\`.`) },
-          { type: 'section', fields: changeLines(r).map(field) },
-          { type: 'section', text: md(esc(entry.detail ?? '')) },
-          {
-            type: 'context',
-            elements: [md(`${slackDate(entry.at)}${entry.awsRequestId ? ` · AWS request ${esc(entry.awsRequestId)}` : ''}`)],
-          },
-        ];
-        posts.push(...outcome(`Change to Chime account ${esc(r.accountId)} not made: ${esc(entry.detail ?? '')}`, blocks));
-        break;
-      }
-      case 'refused':
-      case 'reconciled':
-        break;
-    }
-    return posts;
-  }
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: md(`*${title}*`) },
+    ...rows.map(
+      (r): KnownBlock => ({
+        type: 'context',
+        elements: [md(`${slackDate(r.at)} · ${auditLine(r)}${r.requestId ? ` · request \`${r.requestId.slice(0, 8)}\`` : ''}`)],
+      }),
+    ),
+  ];
+  return { text: title, blocks };
 }
