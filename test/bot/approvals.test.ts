@@ -71,18 +71,26 @@ describe('approvals', () => {
     assert.ok(hasButtons(latest(h, card)));
   });
 
-  it('checks the approver role again at the modal submit (removed from the group meanwhile)', async () => {
+  it('checks the approver role again at the modal submit, read fresh: removed from the group after the click → refused, no restart needed', async () => {
     await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name: 'Globex 2' });
     const card = await cardFor(h, SAMPLE.oidc);
+    // Carol is in S0SECOPS when she clicks: the bot reads (and may remember) the group.
     await h.user.clickButton('U0CAROL', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h, 'U0CAROL', 'chime_approve');
     h.slack.usergroups.set('S0SECOPS', ['U0BOB']);
-    await h.restart(); // drops the 60 s group cache
-    const res = await h.user.submitView('U0CAROL', modal.id, {});
-    assert.match(JSON.stringify(res.json.view), /approvers/);
-    await h.settle();
-    assert.equal(updates(h).length, 0);
-    h.slack.usergroups.set('S0SECOPS', ['U0BOB', 'U0CAROL']);
+    try {
+      const lists = () => h.slack.calls.filter((c) => c.method === 'usergroups.users.list').length;
+      const before = lists();
+      const res = await h.user.submitView('U0CAROL', modal.id, {});
+      assert.equal(res.json.response_action, 'update');
+      assert.match(JSON.stringify(res.json.view), /approvers role/);
+      assert.ok(lists() > before, 'asked Slack at the submit');
+      await h.settle();
+      assert.equal(updates(h).length, 0);
+      assert.ok(hasButtons(latest(h, card)), 'still pending');
+    } finally {
+      h.slack.usergroups.set('S0SECOPS', ['U0BOB', 'U0CAROL']);
+    }
   });
 
   it('reject needs a reason; the card and thread say who rejected it and why', async () => {
