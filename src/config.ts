@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describePolicyErrors, type Policy, policySchema } from './domain/policy.ts';
+import { DATABASE_URL_FORMS, DEFAULT_DATABASE_URL, databaseKind } from './store/open.ts';
 
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a channel ID such as C0123ABCD' });
 
@@ -32,8 +33,8 @@ const envSchema = z.object({
   POLICY_FILE: z.string().min(1).default('./policy.yml'),
   DATABASE_URL: z
     .string()
-    .regex(/^sqlite:.+/, { error: 'must be sqlite:<path> (PostgreSQL is not supported yet)' })
-    .optional(),
+    .refine((url) => databaseKind(url) !== undefined, { error: `must be ${DATABASE_URL_FORMS}` })
+    .default(DEFAULT_DATABASE_URL),
   AUDIT_CHANNEL_ID: channelId.optional(),
   APPROVAL_CHANNEL_ID: channelId.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -53,6 +54,9 @@ export interface Config {
   };
   port: number;
   aws: { region: string; timeoutMs: number };
+  /** DATABASE_URL: `sqlite:<path>` or `postgres://…` (holds the password: never log it). Open it with openStore. */
+  databaseUrl: string;
+  /** The SQLite file when databaseUrl is sqlite:, else ''. Kept until app.ts opens databaseUrl with openStore. */
   databasePath: string;
   policyFile: string;
   policy: Policy;
@@ -90,12 +94,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       },
       port: e.PORT,
       aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS },
-      databasePath: e.DATABASE_URL ? e.DATABASE_URL.slice('sqlite:'.length) : './data/chime-account.db',
+      databaseUrl: e.DATABASE_URL,
+      databasePath: sqlitePath(e.DATABASE_URL),
       policyFile: e.POLICY_FILE,
       policy: policy.policy,
       logLevel: e.LOG_LEVEL,
     },
   };
+}
+
+function sqlitePath(url: string): string {
+  const target = databaseKind(url);
+  return target?.kind === 'sqlite' ? target.path : '';
 }
 
 export function loadPolicy(file: string): { ok: true; policy: Policy } | { ok: false; problems: string[] } {

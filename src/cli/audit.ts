@@ -6,18 +6,11 @@
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { verifyChain } from '../domain/audit.ts';
-import { SqliteStore } from '../store/sqlite.ts';
+import { DEFAULT_DATABASE_URL, openStore } from '../store/open.ts';
 
 dotenv.config({ quiet: true });
 
 const USAGE = 'usage: npm run audit -- export [--since YYYY-MM-DD] [--account ID] | verify';
-
-function databasePath(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) return './data/chime-account.db';
-  if (!url.startsWith('sqlite:')) throw new Error('DATABASE_URL must be sqlite:<path>');
-  return url.slice('sqlite:'.length);
-}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -35,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--since: not a date: ${values.since}`);
     return 2;
   }
-  const store = new SqliteStore(databasePath());
+  const store = await openStore(process.env.DATABASE_URL || DEFAULT_DATABASE_URL, { poolSize: 1 });
   try {
     if (command === 'export') {
       for (const row of await store.auditRows({ since, accountId: values.account }))

@@ -67,6 +67,8 @@ export interface ChangeRequest {
   /** Why it was rejected, why it failed, or what the reconciliation found. */
   outcomeDetail?: string;
   awsRequestId?: string;
+  /** Who is applying it and until when their claim holds (set only while `applying`). */
+  claim?: { owner: string; until: Date };
   /** The request this one reverts, if any. */
   revertOf?: string;
   createdAt: Date;

@@ -7,79 +7,19 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { type AuditEntry, type AuditRow, chainRow, GENESIS_HASH } from '../domain/audit.ts';
 import { approvalBlocker, type ChangeRequest, type RequestState } from '../domain/request.ts';
-import type { ApproveResult, Effects, ModalSession, OutboxEntry, OutboxItem, Store } from './store.ts';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS requests (
-  id TEXT PRIMARY KEY,
-  team_id TEXT NOT NULL,
-  enterprise_id TEXT,
-  channel_id TEXT NOT NULL,
-  card_channel_id TEXT NOT NULL,
-  card_ts TEXT,
-  response_url TEXT,
-  requester_id TEXT NOT NULL,
-  account_id TEXT NOT NULL,
-  before_json TEXT NOT NULL,
-  change_json TEXT NOT NULL,
-  reason TEXT,
-  state TEXT NOT NULL,
-  approvals_required INTEGER NOT NULL,
-  decided_by TEXT,
-  outcome_detail TEXT,
-  aws_request_id TEXT,
-  revert_of TEXT,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS requests_by_state ON requests (state, expires_at);
-CREATE TABLE IF NOT EXISTS approvals (
-  request_id TEXT NOT NULL REFERENCES requests (id),
-  user_id TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  comment TEXT,
-  PRIMARY KEY (request_id, user_id)
-);
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  action TEXT NOT NULL,
-  actor_id TEXT NOT NULL,
-  team_id TEXT NOT NULL,
-  channel_id TEXT,
-  account_id TEXT,
-  request_id TEXT,
-  before_json TEXT,
-  change_json TEXT,
-  detail TEXT,
-  aws_request_id TEXT,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, seq);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  channel_id TEXT NOT NULL,
-  item_json TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_at INTEGER NOT NULL,
-  last_error TEXT,
-  done_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (done_at, next_at);
-CREATE INDEX IF NOT EXISTS outbox_by_channel ON outbox (channel_id, done_at, id);
-CREATE TABLE IF NOT EXISTS modals (
-  view_id TEXT PRIMARY KEY,
-  session_json TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS modals_by_age ON modals (created_at);
-`;
+import { SQLITE_MIGRATIONS } from './migrations/sqlite.ts';
+import { type Migration, newerThanCode } from './migrations/types.ts';
+import {
+  type ApproveResult,
+  checkTransition,
+  type Effects,
+  type ModalSession,
+  type OutboxEntry,
+  type OutboxItem,
+  type Store,
+  StoreUnavailableError,
+  type TransitionPatch,
+} from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -89,12 +29,40 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
 
-  constructor(path: string) {
+  /** Opens (creating) the file and brings its schema up to date; throws one line when the file is newer than the code. */
+  constructor(path: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS) {
+    if (path === '') throw new Error('DATABASE_URL: sqlite: needs a file path, such as sqlite:./data/chime-account.db');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path);
-    // WAL with synchronous=NORMAL survives a killed process (not a power cut); FULL would fsync every commit.
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    this.#db.exec(SCHEMA);
+    try {
+      // WAL with synchronous=NORMAL survives a killed process (not a power cut); FULL would fsync every commit.
+      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      this.#migrate(migrations);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Applies the steps this file lacks, in one transaction. A file from before versioned migrations (tables, no
+   * schema_migrations) is adopted: version 1 is today's old schema, all IF NOT EXISTS, so it is run again and recorded.
+   */
+  #migrate(migrations: readonly Migration[]): void {
+    this.#tx(() => {
+      const versioned = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      if (!versioned)
+        this.#db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const row = this.#db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row;
+      const current = Number(row.v ?? 0);
+      const known = migrations.length;
+      if (current > known) throw newerThanCode(current, known);
+      const record = this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+      for (const m of migrations.slice(current)) {
+        this.#db.exec(m.sql);
+        record.run(m.version, m.name, new Date().toISOString());
+      }
+    });
   }
 
   /**
@@ -189,20 +157,73 @@ export class SqliteStore implements Store {
     id: string,
     from: readonly RequestState[],
     to: RequestState,
-    patch: Partial<Pick<ChangeRequest, 'decidedBy' | 'outcomeDetail' | 'awsRequestId'>>,
+    patch: TransitionPatch,
     effects: (r: ChangeRequest) => Effects,
+    guard: { owner?: string } = {},
   ): Promise<ChangeRequest | undefined> {
+    checkTransition(from, to);
     return this.#tx(() => {
+      const keepClaim = to === 'applying' ? 1 : 0;
       const changed = this.#sql(
         `UPDATE requests SET state = ?, updated_at = ?,
              decided_by = COALESCE(?, decided_by), outcome_detail = COALESCE(?, outcome_detail),
-             aws_request_id = COALESCE(?, aws_request_id)
-           WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})`,
-      ).run(to, Date.now(), patch.decidedBy ?? null, patch.outcomeDetail ?? null, patch.awsRequestId ?? null, id, ...from);
+             aws_request_id = COALESCE(?, aws_request_id),
+             claim_owner = CASE WHEN ? THEN claim_owner END, claim_until = CASE WHEN ? THEN claim_until END
+           WHERE id = ? AND (? IS NULL OR claim_owner = ?) AND state IN (${from.map(() => '?').join(', ')})`,
+      ).run(
+        to,
+        Date.now(),
+        patch.decidedBy ?? null,
+        patch.outcomeDetail ?? null,
+        patch.awsRequestId ?? null,
+        keepClaim,
+        keepClaim,
+        id,
+        guard.owner ?? null,
+        guard.owner ?? null,
+        ...from,
+      );
       if (changed.changes !== 1) return undefined;
       const updated = this.#readRequest(id)!;
       this.#writeEffects(effects(updated));
       return updated;
+    });
+  }
+
+  async claimApply(
+    id: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    effects?: (r: ChangeRequest) => Effects,
+  ): Promise<ChangeRequest | undefined> {
+    return this.#tx(() => {
+      const changed = this.#sql(
+        `UPDATE requests SET state = 'applying', claim_owner = ?, claim_until = ?, updated_at = ?
+           WHERE id = ? AND (state = 'approved' OR (state = 'applying' AND (claim_until IS NULL OR claim_until <= ?)))`,
+      ).run(owner, until.getTime(), Date.now(), id, now.getTime());
+      if (changed.changes !== 1) return undefined;
+      const updated = this.#readRequest(id)!;
+      if (effects) this.#writeEffects(effects(updated));
+      return updated;
+    });
+  }
+
+  async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {
+    return (
+      this.#sql("UPDATE requests SET claim_until = ? WHERE id = ? AND state = 'applying' AND claim_owner = ?").run(
+        until.getTime(),
+        id,
+        owner,
+      ).changes === 1
+    );
+  }
+
+  async claimOnce(key: string, effects: Effects): Promise<boolean> {
+    return this.#tx(() => {
+      if (this.#sql('INSERT OR IGNORE INTO once_keys (key, at) VALUES (?, ?)').run(key, Date.now()).changes !== 1) return false;
+      this.#writeEffects(effects);
+      return true;
     });
   }
 
@@ -233,12 +254,12 @@ export class SqliteStore implements Store {
   }
 
   async requestsIn(state: RequestState): Promise<ChangeRequest[]> {
-    const rows = this.#sql('SELECT id FROM requests WHERE state = ? ORDER BY created_at').all(state) as Row[];
+    const rows = this.#sql('SELECT id FROM requests WHERE state = ? ORDER BY created_at, id').all(state) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
   }
 
   async expiredPending(now: Date): Promise<ChangeRequest[]> {
-    const rows = this.#sql("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at").all(
+    const rows = this.#sql("SELECT id FROM requests WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id").all(
       now.getTime(),
     ) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
@@ -271,6 +292,7 @@ export class SqliteStore implements Store {
       decidedBy: optional(r.decided_by),
       outcomeDetail: optional(r.outcome_detail),
       awsRequestId: optional(r.aws_request_id),
+      claim: r.claim_owner == null ? undefined : { owner: String(r.claim_owner), until: new Date(Number(r.claim_until)) },
       revertOf: optional(r.revert_of),
       createdAt: new Date(Number(r.created_at)),
       expiresAt: new Date(Number(r.expires_at)),
@@ -285,12 +307,13 @@ export class SqliteStore implements Store {
 
   #writeEffects({ audit, posts }: Effects): void {
     for (const entry of audit) this.#appendAudit(entry);
-    const insert = this.#sql('INSERT INTO outbox (channel_id, item_json, next_at) VALUES (?, ?, ?)');
+    const insert = this.#sql('INSERT INTO outbox (channel_id, item_json, next_at, created_at) VALUES (?, ?, ?, ?)');
+    const now = Date.now();
     const cardChannel = this.#sql('SELECT card_channel_id FROM requests WHERE id = ?');
     for (const item of posts) {
       const channel =
         item.kind === 'post' ? item.channelId : String((cardChannel.get(item.requestId) as Row | undefined)?.card_channel_id ?? '');
-      insert.run(channel, JSON.stringify(item), 0);
+      insert.run(channel, JSON.stringify(item), 0, now);
     }
   }
 
@@ -355,25 +378,60 @@ export class SqliteStore implements Store {
          AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.channel_id = o.channel_id AND w.done_at IS NULL AND w.id < o.id AND w.next_at > ?)
        ORDER BY o.id LIMIT ?`,
     ).all(now.getTime(), now.getTime(), limit) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      channelId: String(r.channel_id),
-      item: JSON.parse(String(r.item_json)) as OutboxItem,
-      attempts: Number(r.attempts),
-    }));
+    return rows.map(toOutboxEntry);
+  }
+
+  async claimOutbox(owner: string, now: Date, limit: number, leaseUntil: Date): Promise<OutboxEntry[]> {
+    const rows = this.#tx(
+      () =>
+        this.#sql(
+          `UPDATE outbox SET lease_owner = ?, lease_until = ?
+         WHERE id IN (
+           SELECT o.id FROM outbox o
+           WHERE o.done_at IS NULL AND o.next_at <= ? AND (o.lease_until IS NULL OR o.lease_until <= ?)
+             AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.channel_id = o.channel_id AND w.done_at IS NULL AND w.id < o.id
+                               AND (w.next_at > ? OR w.lease_until > ?))
+           ORDER BY o.id LIMIT ?)
+         RETURNING id, channel_id, item_json, attempts`,
+        ).all(owner, leaseUntil.getTime(), now.getTime(), now.getTime(), now.getTime(), now.getTime(), limit) as Row[],
+    );
+    return rows.map(toOutboxEntry).sort((a, b) => a.id - b.id);
   }
 
   async outboxDone(id: number, error?: string): Promise<void> {
-    this.#sql('UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(Date.now(), error ?? null, id);
+    this.#sql(
+      'UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+    ).run(Date.now(), error ?? null, id);
   }
 
   async outboxRetry(id: number, nextAt: Date, error: string): Promise<void> {
-    this.#sql('UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?').run(nextAt.getTime(), error, id);
+    this.#sql(
+      'UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+    ).run(nextAt.getTime(), error, id);
   }
 
   async pendingOutboxCount(): Promise<number> {
     const row = this.#sql('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as Row;
     return Number(row.n);
+  }
+
+  async outboxStats(now: Date): Promise<{ pending: number; oldestAgeMs: number }> {
+    const row = this.#sql('SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL').get() as Row;
+    return { pending: Number(row.n), oldestAgeMs: row.oldest == null ? 0 : Math.max(0, now.getTime() - Number(row.oldest)) };
+  }
+
+  // ── health and leadership ───────────────────────────────────────────────────────────────────────────────────
+  /** One process owns the file, so it always leads. */
+  async lead(): Promise<boolean> {
+    return this.#db.isOpen;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.#sql('SELECT 1').get();
+    } catch (error) {
+      throw new StoreUnavailableError('the database is unavailable', { cause: error });
+    }
   }
 
   async close(): Promise<void> {
@@ -383,6 +441,15 @@ export class SqliteStore implements Store {
 
 function optional(value: SQLInputValue | undefined): string | undefined {
   return value === null || value === undefined ? undefined : String(value);
+}
+
+function toOutboxEntry(r: Row): OutboxEntry {
+  return {
+    id: Number(r.id),
+    channelId: String(r.channel_id),
+    item: JSON.parse(String(r.item_json)) as OutboxItem,
+    attempts: Number(r.attempts),
+  };
 }
 
 function toAuditRow(r: Row): AuditRow {

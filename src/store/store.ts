@@ -5,7 +5,7 @@
  */
 import type { Account, AccountChange } from '../domain/account.ts';
 import type { AuditEntry, AuditRow } from '../domain/audit.ts';
-import type { Approval, ChangeRequest, RequestState } from '../domain/request.ts';
+import { type Approval, type ChangeRequest, type RequestState, TRANSITIONS } from '../domain/request.ts';
 
 /** A Slack post waiting in the outbox. */
 export type OutboxItem =
@@ -57,6 +57,32 @@ export interface ModalSession {
   createdAt: Date;
 }
 
+/**
+ * Thrown by every method when the database can't be reached (refused, terminated, timed out). Listeners say "the bot's
+ * database is unavailable, nothing was changed": a transaction that failed so was rolled back whole.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message = 'the database is unavailable', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** A programming error: a move that TRANSITIONS (domain/request.ts) does not allow. */
+export class IllegalTransitionError extends Error {
+  constructor(from: readonly RequestState[], to: RequestState) {
+    super(`illegal transition ${from.join('|')} → ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** Throws IllegalTransitionError unless every `from` may move to `to`. */
+export function checkTransition(from: readonly RequestState[], to: RequestState): void {
+  if (from.length === 0 || from.some((f) => !TRANSITIONS[f].includes(to))) throw new IllegalTransitionError(from, to);
+}
+
+export type TransitionPatch = Partial<Pick<ChangeRequest, 'decidedBy' | 'outcomeDetail' | 'awsRequestId'>>;
+
 export type ApproveResult = { ok: true; request: ChangeRequest; complete: boolean } | { ok: false; reason: string };
 
 export interface Store {
@@ -69,15 +95,36 @@ export interface Store {
   getRequest(id: string): Promise<ChangeRequest | undefined>;
   /**
    * Moves the request from one of `from` to `to`, atomically: undefined when it was in none of them
-   * (someone else got there first). `effects` sees the request as updated.
+   * (someone else got there first). `effects` sees the request as updated. Throws IllegalTransitionError unless every
+   * from → to is in TRANSITIONS. With `guard.owner`, moves only while the request's claim is that owner's (a replica
+   * whose claim was taken over can't record its late result). Leaving `applying` clears the claim.
    */
   transition(
     id: string,
     from: readonly RequestState[],
     to: RequestState,
-    patch: Partial<Pick<ChangeRequest, 'decidedBy' | 'outcomeDetail' | 'awsRequestId'>>,
+    patch: TransitionPatch,
     effects: (r: ChangeRequest) => Effects,
+    guard?: { owner?: string },
   ): Promise<ChangeRequest | undefined>;
+  /**
+   * approved → applying with claim {owner, until}; or applying whose claim has run out (claim.until <= now, or no
+   * claim at all) → applying under the new owner (a takeover). Undefined when neither holds. Atomic across replicas.
+   */
+  claimApply(
+    id: string,
+    owner: string,
+    until: Date,
+    now: Date,
+    effects?: (r: ChangeRequest) => Effects,
+  ): Promise<ChangeRequest | undefined>;
+  /** Extends the claim; false when `owner` no longer holds it (taken over, or the request left `applying`). */
+  renewClaim(id: string, owner: string, until: Date): Promise<boolean>;
+  /**
+   * Inserts `key` (a primary key) and writes `effects` in the same transaction: true only for the first caller ever,
+   * across restarts and replicas (reminders, escalations: exactly once however many sweeps run).
+   */
+  claimOnce(key: string, effects: Effects): Promise<boolean>;
   /**
    * Records one approval if `approvalBlocker` allows it now, and moves the request to `approved` when it has enough,
    * all in one transaction: two approvers at once can never both complete it.
@@ -99,9 +146,27 @@ export interface Store {
 
   /** The oldest posts due now, in order, leaving out any behind an earlier post to its channel that waits to retry. */
   dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Claims up to `limit` due posts for `owner` until `leaseUntil`, oldest first: never a post under another live
+   * lease, nor one behind an earlier undone post of its channel that waits to retry or is under a live lease. So two
+   * replicas never send one post twice and one channel's posts keep their order. An expired lease is claimable again.
+   */
+  claimOutbox(owner: string, now: Date, limit: number, leaseUntil: Date): Promise<OutboxEntry[]>;
+  /** Settles the post (sent, or given up with `error`) and releases its claim. */
   outboxDone(id: number, error?: string): Promise<void>;
+  /** The post waits until `nextAt` (its channel's later posts wait behind it) and its claim is released. */
   outboxRetry(id: number, nextAt: Date, error: string): Promise<void>;
   pendingOutboxCount(): Promise<number>;
+  /** Posts not yet settled, and how long the oldest of them has waited (0 when none). */
+  outboxStats(now: Date): Promise<{ pending: number; oldestAgeMs: number }>;
+
+  /**
+   * True while this process holds the sweep's leadership. SQLite: always (one process). PostgreSQL: a session
+   * advisory lock on a dedicated, unpooled connection, tried again on each call; false when that connection died.
+   */
+  lead(): Promise<boolean>;
+  /** Health: resolves when the database answers; throws StoreUnavailableError when it can't. */
+  ping(): Promise<void>;
 
   close(): Promise<void>;
 }
