@@ -28,9 +28,11 @@ import {
 import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
 import { cardMessage } from './slack/views/requests.ts';
-import { SqliteStore } from './store/sqlite.ts';
+import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { ChangeWorkflow } from './workflow/changes.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export interface BotOptions {
   /** Overrides for the Chime client (tests: static credentials, one attempt). */
@@ -38,6 +40,8 @@ export interface BotOptions {
   /** How often to expire requests and settle interrupted ones; default 30 s. */
   sweepMs?: number;
   outboxPollMs?: number;
+  /** How long a claim on an applying request lasts (default: config.applyLeaseMs). */
+  applyLeaseMs?: number;
 }
 
 export interface Bot {
@@ -55,7 +59,7 @@ type Button = BlockAction<ButtonAction>;
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
-export function createBot(config: Config, options: BotOptions = {}): Bot {
+export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   let ready = false;
   const socketMode = Boolean(config.slack.appToken);
   const app = new App({
@@ -88,8 +92,17 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
   });
   const logger = app.logger;
 
-  const store = new SqliteStore(config.databasePath);
-  const accounts = new ChimeAccounts(createChimeClient({ region: config.aws.region, timeoutMs: config.aws.timeoutMs, ...options.chime }));
+  const store = await openStore(config.databaseUrl);
+  // This replica's name in claims: unique among processes sharing the database.
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const accounts = new ChimeAccounts(
+    createChimeClient({
+      region: config.aws.region,
+      timeoutMs: config.aws.timeoutMs,
+      maxAttempts: config.aws.maxAttempts,
+      ...options.chime,
+    }),
+  );
   const notifier = new Notifier(app.client, logger);
   const outbox = new Outbox({
     store,
@@ -98,6 +111,8 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     notifier,
     renderCard: (r) => cardMessage(r, config.policy.approval.mention),
     pollMs: options.outboxPollMs,
+    owner,
+    leaseMs: config.outboxLeaseMs,
   });
   const workflow = new ChangeWorkflow({
     store,
@@ -108,6 +123,8 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     policy: () => config.policy,
     approvalChannelId: config.slack.approvalChannelId,
     onQueued: () => outbox.kick(),
+    owner,
+    applyLeaseMs: options.applyLeaseMs ?? config.applyLeaseMs,
   });
   const deps: Deps = { workflow, notifier, logger };
 
@@ -130,11 +147,23 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
   });
 
   let sweep: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
   let server: Server | undefined;
+  let stopping = false;
+  /**
+   * Expiry and reconcile, on one replica at a time (the store's leadership: an advisory lock in PostgreSQL). When a
+   * claim left by a dead process runs out before the next sweep, the sweep runs again right then.
+   */
   const runSweep = async () => {
     try {
+      if (stopping || !(await store.lead())) return;
       await workflow.expireDue();
-      await workflow.reconcile();
+      const next = await workflow.reconcile();
+      if (next && !stopping) {
+        clearTimeout(soon);
+        soon = setTimeout(runSweep, Math.max(0, next.getTime() - Date.now()) + 50);
+        soon.unref();
+      }
     } catch (error) {
       logger.error('sweep failed', error);
     }
@@ -158,7 +187,9 @@ export function createBot(config: Config, options: BotOptions = {}): Bot {
     },
     async stop() {
       ready = false;
+      stopping = true;
       clearInterval(sweep);
+      clearTimeout(soon);
       // app.stop() waits for every open connection to end: a client that never finishes sending its request must
       // not hold the shutdown up. Past Bolt's 3 s ack window every request it received has been answered.
       const cut = setTimeout(() => server?.closeAllConnections(), 3_500);

@@ -30,6 +30,10 @@ const envSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   CHIME_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(5_000),
+  // The SDK reads AWS_MAX_ATTEMPTS itself; the bot reads it too, to know how long a change's calls can take.
+  AWS_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a whole number of attempts' }).int().min(1).max(10).default(3),
+  OUTBOX_LEASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).max(3_600_000).default(90_000),
+  APPLY_LEASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).max(3_600_000).optional(),
   POLICY_FILE: z.string().min(1).default('./policy.yml'),
   DATABASE_URL: z
     .string()
@@ -53,7 +57,11 @@ export interface Config {
     approvalChannelId?: string;
   };
   port: number;
-  aws: { region: string; timeoutMs: number };
+  aws: { region: string; timeoutMs: number; maxAttempts: number };
+  /** How long a replica's claim on an applying request lasts: longer than its calls to Chime can take to land. */
+  applyLeaseMs: number;
+  /** How long a replica's claim on outbox posts lasts; a dead replica's posts wait this long for another. */
+  outboxLeaseMs: number;
   /** DATABASE_URL: `sqlite:<path>` or `postgres://…` (holds the password: never log it). Open it with openStore. */
   databaseUrl: string;
   /** The SQLite file when databaseUrl is sqlite:, else ''. Kept until app.ts opens databaseUrl with openStore. */
@@ -76,6 +84,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
   if (!vars.SLACK_APP_TOKEN && !vars.SLACK_SIGNING_SECRET)
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  if (parsed.success && parsed.data.APPLY_LEASE_MS !== undefined) {
+    const least = parsed.data.CHIME_TIMEOUT_MS * parsed.data.AWS_MAX_ATTEMPTS;
+    if (parsed.data.APPLY_LEASE_MS < least)
+      problems.push(
+        `APPLY_LEASE_MS must be at least CHIME_TIMEOUT_MS × AWS_MAX_ATTEMPTS (${least} ms): a shorter claim could be taken over while its UpdateAccount can still land`,
+      );
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const e = parsed.data;
   const policy = loadPolicy(e.POLICY_FILE);
@@ -93,7 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         approvalChannelId: e.APPROVAL_CHANNEL_ID,
       },
       port: e.PORT,
-      aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS },
+      aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS, maxAttempts: e.AWS_MAX_ATTEMPTS },
+      outboxLeaseMs: e.OUTBOX_LEASE_MS,
+      applyLeaseMs: e.APPLY_LEASE_MS ?? longestApplyMs(e.CHIME_TIMEOUT_MS, e.AWS_MAX_ATTEMPTS),
       databaseUrl: e.DATABASE_URL,
       databasePath: sqlitePath(e.DATABASE_URL),
       policyFile: e.POLICY_FILE,
@@ -125,4 +142,12 @@ export function loadPolicy(file: string): { ok: true; policy: Policy } | { ok: f
   const parsed = policySchema.safeParse(data ?? {});
   if (!parsed.success) return { ok: false, problems: describePolicyErrors(parsed.error).map((p) => `policy ${file}: ${p}`) };
   return { ok: true, policy: parsed.data };
+}
+
+/**
+ * The longest a change's calls to Chime can take to land: every attempt's connection and request timeouts, the
+ * SDK's backoff between attempts (capped at 20 s), and a 10 s margin for a service that commits after answering.
+ */
+export function longestApplyMs(timeoutMs: number, attempts: number): number {
+  return attempts * (timeoutMs + Math.min(timeoutMs, 3_000)) + (attempts - 1) * 20_000 + 10_000;
 }

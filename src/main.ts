@@ -12,7 +12,7 @@ if (!loaded.ok) {
   process.exit(1);
 }
 
-const bot = createBot(loaded.config);
+const bot = await createBot(loaded.config);
 // Bolt's HTTP receiver handles each request in a promise nobody awaits, so a body it can't handle (a signed
 // `payload=null`) rejects it. Log it and keep serving: every change lives in the store, not in that promise.
 process.on('unhandledRejection', (reason) => bot.app.logger.error('unhandled rejection (the bot keeps running)', reason));

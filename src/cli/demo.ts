@@ -50,7 +50,7 @@ const loaded = loadConfig({
   LOG_LEVEL: 'error',
 });
 if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-const bot = createBot(loaded.config);
+const bot = await createBot(loaded.config);
 const port = await bot.start();
 const user = new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, emulator: slack });
 const names = { users: slack.users, channels: slack.channels };

@@ -86,8 +86,13 @@ export class SlackAnnouncer implements Announcer {
         posts.push(...outcome(`Change to Chime account ${esc(r.accountId)} not made: ${esc(entry.detail ?? '')}`, blocks));
         break;
       }
+      case 'reconciled': {
+        // Not an outcome: the outcome is not known yet, and this says so where the outcome will be posted.
+        const text = `:hourglass_flowing_sand: ${esc(entry.detail ?? 'The outcome of this change is being checked.')}`;
+        posts.push(card ? inThread(text) : { kind: 'post', channelId: r.channelId, text, fallback });
+        break;
+      }
       case 'refused':
-      case 'reconciled':
         break;
     }
     return posts;

@@ -50,7 +50,17 @@ export interface OutboxOptions {
   notifier: Notifier;
   renderCard: (request: ChangeRequest) => { text: string; blocks: KnownBlock[] };
   pollMs?: number;
+  /** This process's name in the outbox's claims (replicas share the outbox). */
+  owner: string;
+  /**
+   * How long a claim on posts lasts (default 90 s). Posts claimed by a process that died wait this long for another;
+   * a pass sends for at most a third of it, so a post begun late (Slack's ~31 s worst case) still ends in time.
+   */
+  leaseMs?: number;
 }
+
+/** Posts claimed at a time. */
+const BATCH = 20;
 
 export class Outbox {
   readonly #o: OutboxOptions;
@@ -98,12 +108,23 @@ export class Outbox {
     } while (this.#again);
   }
 
+  /**
+   * Claims the posts due now (no other replica sends them while the claim lasts; a channel's posts keep their order)
+   * and sends them; a channel whose post failed waits, with its later posts, for the retry.
+   */
   async #pass(): Promise<void> {
-    const waiting = new Set<string>(); // channels whose earlier post failed in this pass: later ones keep their order
-    for (const entry of await this.#o.store.dueOutbox(new Date(), 200)) {
-      if (waiting.has(entry.channelId)) continue;
-      const sent = await this.#send(entry);
-      if (!sent) waiting.add(entry.channelId);
+    const leaseMs = this.#o.leaseMs ?? 90_000;
+    for (;;) {
+      const now = new Date();
+      const claimed = await this.#o.store.claimOutbox(this.#o.owner, now, BATCH, new Date(now.getTime() + leaseMs));
+      const waiting = new Set<string>();
+      for (const entry of claimed) {
+        // Behind a post of its channel that failed in this pass, or past a third of the claim: released, in order.
+        if (waiting.has(entry.channelId) || Date.now() - now.getTime() > leaseMs / 3)
+          await this.#o.store.outboxRetry(entry.id, new Date(), 'released for the next pass');
+        else if (!(await this.#send(entry))) waiting.add(entry.channelId);
+      }
+      if (claimed.length < BATCH) return;
     }
   }
 

@@ -9,6 +9,7 @@
  * expired. After a crash, `reconcile` settles what a dead process left.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   type Account,
   type AccountChange,
@@ -74,6 +75,14 @@ export interface Revert {
   prefill: Partial<AccountValues>;
 }
 
+/**
+ * A claim held this long by another process without an outcome (and not about to run out): the thread says the
+ * outcome is being checked.
+ */
+const CHECKING_AFTER_MS = 2_000;
+export const DEFAULT_APPLY_LEASE_MS = 60_000;
+const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 /** Rough upper bound for a modal's life; older sessions are refused. Slack closes idle modals long before. */
 const SESSION_TTL_MS = 24 * 3_600_000;
 
@@ -84,6 +93,14 @@ export class ChangeWorkflow {
 
   constructor(ports: WorkflowPorts) {
     this.#p = ports;
+  }
+
+  get #owner(): string {
+    return this.#p.owner ?? PROCESS_OWNER;
+  }
+
+  get #leaseMs(): number {
+    return this.#p.applyLeaseMs ?? DEFAULT_APPLY_LEASE_MS;
   }
 
   get policy(): Policy {
@@ -414,25 +431,48 @@ export class ChangeWorkflow {
   }
 
   /**
-   * Applies an approved request exactly once: claims it (approved → applying) atomically, reads the account again,
-   * refuses to apply over a change made since the review (stale), then calls UpdateAccount with only the changed
-   * fields and records applied or failed. The change is the requester's, whoever approved it.
+   * Applies an approved request exactly once: claims it (approved → applying, with a lease in this process's name)
+   * atomically, reads the account again, refuses to apply over a change made since the review (stale), then calls
+   * UpdateAccount with only the changed fields and records applied or failed — only while it still holds the claim.
+   * The change is the requester's, whoever approved it.
    */
   async apply(requestId: string): Promise<ChangeRequest | undefined> {
-    const claimed = await this.#p.store.transition(requestId, ['approved'], 'applying', {}, () => ({ audit: [], posts: [] }));
+    const now = this.#now();
+    const claimed = await this.#p.store.claimApply(requestId, this.#owner, new Date(now.getTime() + this.#leaseMs), now);
     if (!claimed) return undefined;
+    if (claimed.state !== 'applying') return undefined;
+    return this.#run(claimed, 'apply');
+  }
+
+  /**
+   * With the claim held: the drift check, then UpdateAccount. On a takeover (the claim of a process that died while
+   * applying has run out, so its call can no longer land), the account is read and the outcome recorded from what
+   * Amazon Chime shows; the change is not sent again.
+   */
+  async #run(claimed: ChangeRequest, mode: 'apply' | 'takeover'): Promise<ChangeRequest | undefined> {
+    const requestId = claimed.id;
     this.#inFlight.add(requestId);
-    const actor: Actor = { userId: claimed.requesterId, teamId: claimed.teamId, enterpriseId: claimed.enterpriseId };
+    const actor: Actor =
+      mode === 'apply'
+        ? { userId: claimed.requesterId, teamId: claimed.teamId, enterpriseId: claimed.enterpriseId }
+        : { userId: 'system', teamId: claimed.teamId };
     const on = onBehalfOf(claimed);
     try {
       let current: Account;
       try {
         current = await this.#p.accounts.get(claimed.accountId, on);
       } catch (error) {
+        if (mode === 'takeover') {
+          // Can't tell yet: leave it applying (claim runs out again) and try at the next sweep.
+          this.#p.logger.warn(`request ${requestId}: cannot check the interrupted change yet: ${(error as Error).message}`);
+          return undefined;
+        }
         return await this.#fail(claimed, actor, error, 'before the change (nothing was changed)');
       }
-      if (!sameValues(valuesOf(current), claimed.before)) {
-        const detail = `the account changed since the review: it is now ${describeValues(valuesOf(current))}`;
+      const values = valuesOf(current);
+      if (mode === 'takeover') return await this.#settleFromRead(claimed, actor, values, current);
+      if (!sameValues(values, claimed.before)) {
+        const detail = `the account changed since the review: it is now ${describeValues(values)}`;
         return await this.#settle(claimed, 'stale', actor, { outcomeDetail: detail }, current);
       }
       try {
@@ -447,6 +487,30 @@ export class ChangeWorkflow {
     }
   }
 
+  /** A dead process's apply, settled from the account as Chime shows it now that its call can no longer land. */
+  #settleFromRead(r: ChangeRequest, actor: Actor, values: AccountValues, current: Account) {
+    if (sameValues(values, applied(r.before, r.change)))
+      return this.#settle(
+        r,
+        'applied',
+        actor,
+        { outcomeDetail: 'the bot stopped while applying; Amazon Chime shows the change, so it was applied' },
+        current,
+      );
+    if (sameValues(values, r.before))
+      return this.#settle(r, 'failed', actor, {
+        outcomeDetail:
+          'the bot stopped while applying; Amazon Chime does not show the change, so it was not applied. Request it again if still needed.',
+      });
+    return this.#settle(
+      r,
+      'stale',
+      actor,
+      { outcomeDetail: `the bot stopped while applying; the account now is ${describeValues(values)}, which is neither before nor after` },
+      current,
+    );
+  }
+
   async #settle(
     request: ChangeRequest,
     to: 'applied' | 'failed' | 'stale',
@@ -454,11 +518,21 @@ export class ChangeWorkflow {
     patch: { outcomeDetail?: string; awsRequestId?: string },
     account?: Account,
   ): Promise<ChangeRequest | undefined> {
-    return this.#write((fx) =>
-      this.#p.store.transition(request.id, ['applying'], to, patch, (r) =>
-        fx(this.#entry(to, actor, { ...fromRequest(r), detail: patch.outcomeDetail, awsRequestId: patch.awsRequestId }), r, account),
+    const settled = await this.#write((fx) =>
+      this.#p.store.transition(
+        request.id,
+        ['applying'],
+        to,
+        patch,
+        (r) => fx(this.#entry(to, actor, { ...fromRequest(r), detail: patch.outcomeDetail, awsRequestId: patch.awsRequestId }), r, account),
+        { owner: this.#owner },
       ),
     );
+    if (!settled)
+      this.#p.logger.warn(
+        `request ${request.id}: lost its claim before recording ${to}; the replica that took it over records the outcome`,
+      );
+    return settled;
   }
 
   async #fail(request: ChangeRequest, actor: Actor, error: unknown, when: string): Promise<ChangeRequest | undefined> {
@@ -472,30 +546,42 @@ export class ChangeWorkflow {
   }
 
   /**
-   * At start-up and in the sweep: a request left `applying` by a process that died between UpdateAccount and its
-   * record is settled by reading the account; an `approved` one that never got applied is applied now.
+   * The sweep's second half (on one replica at a time). A request left `applying` under someone else's claim is
+   * never settled while that claim lasts — the call it made may still land — but once its claim has been held longer
+   * than a normal apply takes, the thread says the outcome is being checked (once). When the claim runs out, this
+   * process takes it over and records what Amazon Chime shows. `approved` requests nobody claimed are applied.
+   * Returns when it should run again (the earliest claim to run out), if sooner than the next sweep matters.
    */
-  async reconcile(): Promise<void> {
+  async reconcile(): Promise<Date | undefined> {
+    const now = this.#now();
+    let next: Date | undefined;
     for (const r of await this.#p.store.requestsIn('applying')) {
       if (this.#inFlight.has(r.id)) continue;
-      let current: Account;
-      try {
-        current = await this.#p.accounts.get(r.accountId, onBehalfOf(r));
-      } catch (error) {
-        this.#p.logger.warn(`request ${r.id}: cannot reconcile yet: ${(error as Error).message}`);
+      const until = r.claim?.until;
+      if (until && until.getTime() > now.getTime()) {
+        if (!next || until < next) next = until;
+        const heldMs = now.getTime() - (until.getTime() - this.#leaseMs);
+        const leftMs = until.getTime() - now.getTime();
+        if (r.claim!.owner !== this.#owner && heldMs >= CHECKING_AFTER_MS && leftMs >= CHECKING_AFTER_MS / 2)
+          await this.#beingChecked(r, until);
         continue;
       }
-      const values = valuesOf(current);
-      const actor = { userId: 'system', teamId: r.teamId };
-      const landed = sameValues(values, applied(r.before, r.change));
-      const detail = landed
-        ? 'the bot stopped while applying; Amazon Chime shows the change, so it was applied'
-        : sameValues(values, r.before)
-          ? 'the bot stopped while applying; Amazon Chime does not show the change, so it was not applied. Request it again if still needed.'
-          : `the bot stopped while applying; the account now is ${describeValues(values)}, which is neither before nor after`;
-      await this.#settle(r, landed ? 'applied' : 'failed', actor, { outcomeDetail: detail }, current);
+      const taken = await this.#p.store.claimApply(r.id, this.#owner, new Date(now.getTime() + this.#leaseMs), now);
+      if (taken) await this.#run(taken, 'takeover');
     }
     for (const r of await this.#p.store.requestsIn('approved')) this.#background(() => this.apply(r.id));
+    return next;
+  }
+
+  /** Says once per claim, in the audit and the request's thread, that the outcome is not known yet. */
+  async #beingChecked(r: ChangeRequest, until: Date): Promise<void> {
+    const detail = `the change was interrupted while being applied; its outcome is being checked and will be known by ${until.toISOString()}`;
+    const entry = this.#entry('reconciled', { userId: 'system', teamId: r.teamId }, { ...fromRequest(r), detail });
+    const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, r) };
+    if (await this.#p.store.claimOnce(`checking:${r.id}:${r.claim?.owner ?? ''}`, effects)) {
+      this.#p.onQueued?.();
+      this.#p.onRecorded?.(effects.audit);
+    }
   }
 
   /** Resolves when every apply started in the background has finished (graceful shutdown, tests). */

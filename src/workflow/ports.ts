@@ -84,6 +84,13 @@ export interface WorkflowPorts {
   logger: Logger;
   /** The policy as it is now (read on every decision). */
   policy: () => Policy;
+  /** This process's name in claims (host, pid and a random part): unique among the replicas. */
+  owner?: string;
+  /**
+   * How long a claim on an `applying` request lasts: at least the longest time its calls to Chime could still land
+   * (attempts × timeout, plus backoff and a margin). Nobody settles a request under a live claim.
+   */
+  applyLeaseMs?: number;
   /** Where approval cards go; the invoking channel when unset. */
   approvalChannelId?: string;
   now?: () => Date;

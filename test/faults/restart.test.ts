@@ -112,6 +112,36 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     await chainOk();
   });
 
+  it('killed while UpdateAccount is in flight; Chime commits it after the restart looked: "being checked", then applied once', async () => {
+    const p1 = await start({ APPLY_LEASE_MS: '6000' });
+    chime.addFault({ operation: 'UpdateAccount', latencyMs: 4_000, times: 1 });
+    const name = 'Landed After The Restart Looked';
+    await requestChange(driver(p1), 'U0ALICE', SAMPLE.team, { name });
+    await until(() => updatesOf(chime.calls).length === 1, 10_000, 'UpdateAccount to reach Chime');
+    const reached = Date.now();
+    await kill(p1);
+    await new Promise((r) => setTimeout(r, 2_300 - (Date.now() - reached)));
+
+    const p2 = await start({ APPLY_LEASE_MS: '6000' });
+    // The restart looks before Chime has committed: it must not decide from that read.
+    const note = await slack.waitFor(() => slack.messages.find((m) => /being checked/.test(m.text)), 5_000);
+    assert.equal(chime.accounts.get(SAMPLE.team)!.Name === name, false, 'looked before the commit');
+    assert.equal(requestRows(dir)[0]!.state, 'applying', 'not settled while the dead process’s call can still land');
+    assert.ok(note);
+    await until(() => chime.accounts.get(SAMPLE.team)!.Name === name, 5_000, 'Chime to commit the delayed update');
+    await until(() => requestRows(dir)[0]!.state !== 'applying', 10_000, 'the claim to run out and the restart to settle');
+    const [request] = requestRows(dir);
+    assert.equal(request!.state, 'applied');
+    assert.match(request!.outcome_detail ?? '', /Amazon Chime shows the change/);
+    const summary = await slack.waitFor(() => summaries().find((m) => /updated/.test(texts(m))));
+    assert.ok(summary);
+    await stop(p2);
+    assert.equal(summaries().filter((m) => /not made/.test(texts(m))).length, 0, 'never announced as not made');
+    assert.equal(updatesOf(chime.calls).length, 1, 'never applied twice');
+    assert.deepEqual(auditActions(dir, request!.id), ['requested', 'reconciled', 'applied']);
+    await chainOk();
+  });
+
   it('killed while UpdateAccount hangs and never arrives: the restart records it failed and says so; no retry', async () => {
     const p1 = await start();
     chime.addFault({ operation: 'UpdateAccount', hang: true, times: 1 });

@@ -95,16 +95,25 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return createBot(config, options);
   };
 
+  let first: Bot;
+  try {
+    first = await make();
+  } catch (error) {
+    // A bot that can't start must not leave the emulators holding the test process open.
+    await Promise.all([chime.close(), slack.close()]);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const h: Harness = {
     chime,
     slack,
     dir,
-    bot: make(),
+    bot: first,
     port: 0,
     user: undefined as unknown as SlackUserClient,
     async restart() {
       await h.bot.stop();
-      h.bot = make();
+      h.bot = await make();
       h.port = (await h.bot.start())!;
       h.user = client(h.port);
     },

@@ -90,7 +90,7 @@ export async function swapBot(
 ): Promise<void> {
   const { config, options } = testBot({ slack: h.slack, chimeUrl: o.chimeEndpoint ?? h.chime.url, dir: h.dir, ...o });
   await h.bot.stop();
-  h.bot = createBot(config, options);
+  h.bot = await createBot(config, options);
   h.port = (await h.bot.start())!;
   h.user = userClient(h.slack, h.port, o.teamId);
 }
@@ -213,6 +213,10 @@ export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
     AWS_SECRET_ACCESS_KEY: 'test-secret',
     AWS_REGION: 'us-east-1',
     AWS_MAX_ATTEMPTS: '1',
+    // Short calls and a short claim, so a restart settles what a killed process left within seconds.
+    CHIME_TIMEOUT_MS: '2000',
+    APPLY_LEASE_MS: '3000',
+    OUTBOX_LEASE_MS: '3000',
     LOG_LEVEL: 'info',
     ...o.env,
   };

@@ -81,7 +81,7 @@ const VERBS: Record<AuditEntry['action'], string> = {
   failed: 'failed to change',
   stale: 'did not apply the change to',
   refused: 'was refused a change to',
-  reconciled: 'reconciled',
+  reconciled: 'is checking the outcome of the change to',
 };
 
 /** One line for the audit channel: who did what to which account, with the change and any detail. */
