@@ -4,7 +4,10 @@
  * change-form.ts (review) → change-review.ts (confirm) → workflow/changes.ts (confirm, apply → chime/accounts.ts
  * UpdateAccount) → slack/announcer.ts (which posts) → slack/views/account.ts (the summary) → slack/outbox.ts (sent).
  */
-import type { Server } from 'node:http';
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
 import type { Config } from './config.ts';
@@ -27,12 +30,11 @@ import {
 } from './slack/listeners/request-buttons.ts';
 import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
+import { createReceiver } from './slack/receiver.ts';
 import { cardMessage } from './slack/views/requests.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { ChangeWorkflow } from './workflow/changes.ts';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 
 export interface BotOptions {
   /** Overrides for the Chime client (tests: static credentials, one attempt). */
@@ -62,13 +64,30 @@ const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   let ready = false;
   const socketMode = Boolean(config.slack.appToken);
+  const customRoutes = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
+        res.end(ready ? 'ok' : 'starting');
+      },
+    },
+  ];
+  // HTTP mode: Bolt's receiver, with bodies Bolt can't handle answered 400 in front of it (slack/receiver.ts).
+  const receiver = socketMode
+    ? undefined
+    : createReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        customRoutes,
+        processBeforeResponse: false,
+        logLevel: LEVELS[config.logLevel],
+      });
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
     appToken: config.slack.appToken,
     socketMode,
     logLevel: LEVELS[config.logLevel],
-    processBeforeResponse: false,
     // The bot keeps no conversation state; Bolt's default store would do work on every request for nothing.
     convoStore: false,
     clientOptions: {
@@ -78,17 +97,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000 },
       rejectRateLimitedCalls: true,
     },
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
-          res.end(ready ? 'ok' : 'starting');
-        },
-      },
-    ],
-    ...(socketMode ? { installerOptions: { port: config.port } } : {}),
+    ...(receiver
+      ? { receiver }
+      : {
+          customRoutes,
+          // The Socket Mode client opens its connection through apps.connections.open: SLACK_API_URL must reach it too.
+          installerOptions: { port: config.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
+        }),
   });
   const logger = app.logger;
 

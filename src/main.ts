@@ -13,8 +13,8 @@ if (!loaded.ok) {
 }
 
 const bot = await createBot(loaded.config);
-// Bolt's HTTP receiver handles each request in a promise nobody awaits, so a body it can't handle (a signed
-// `payload=null`) rejects it. Log it and keep serving: every change lives in the store, not in that promise.
+// Bodies Bolt can't handle are answered before it sees them (slack/receiver.ts); should anything else reject a
+// promise nobody awaits, log it and keep serving: every change lives in the store, not in that promise.
 process.on('unhandledRejection', (reason) => bot.app.logger.error('unhandled rejection (the bot keeps running)', reason));
 const port = await bot.start();
 bot.app.logger.info(
