@@ -336,7 +336,8 @@ async function main(): Promise<void> {
     for (const shape of SHAPE_NAMES) {
       const r = await mixed(ctx, base.child, { rate: RATE, durationSec: DURATION, shape });
       baseSent += r.completed;
-      const sum = (baseRuns[shape] = summarize(r));
+      const sum = summarize(r);
+      baseRuns[shape] = sum;
       log(`baseline, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors`);
     }
     const baseLoadedRss = rssMb(base.child.proc.pid!);
@@ -354,7 +355,8 @@ async function main(): Promise<void> {
     for (const shape of SHAPE_NAMES) {
       const r = await mixed(ctx, bot.child, { rate: RATE, durationSec: DURATION, shape });
       mixedSent += r.completed + r.errors;
-      const sum = (botRuns[shape] = summarize(r));
+      const sum = summarize(r);
+      botRuns[shape] = sum;
       log(
         `bot, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors, ${sum.followUps} follow-ups`,
       );

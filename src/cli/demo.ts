@@ -58,7 +58,9 @@ const names = { users: slack.users, channels: slack.channels };
 let shownMessages = 0;
 let shownEphemerals = 0;
 const out = (line = '') => console.log(line);
-const indent = (lines: string[]) => lines.forEach((l) => out(`    ${l}`));
+const indent = (lines: string[]) => {
+  for (const l of lines) out(`    ${l}`);
+};
 const step = (who: string, what: string) => out(`\n▶ ${who} ${what}`);
 
 function showView(who: string, v: EmuView) {

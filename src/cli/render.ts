@@ -1,4 +1,5 @@
 /** Renders Block Kit as plain terminal text, the way a person would read it in Slack (for the demo transcript). */
+// biome-ignore lint/suspicious/noExplicitAny: Block Kit as Slack sends it, walked loosely for display only
 type Json = Record<string, any>;
 
 export interface Names {

@@ -51,6 +51,7 @@ export function lockReason(account: Account, allowed: boolean): string | undefin
 }
 
 // Control characters (C0, DEL, C1) and line/paragraph separators never belong in an account name.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 // Text-direction embeddings, overrides and isolates make a name (and the text after it) display in another order.
 const DIRECTION = /[\u202a-\u202e\u2066-\u2069]/u;

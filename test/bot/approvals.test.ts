@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
-import { type Harness, modalOf, openForm, requestChange, startHarness, viewText } from '../helpers/harness.ts';
+import { type Harness, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE', 'S0CHIMEOPS'], approvers: ['U0BOB', 'S0SECOPS'] },

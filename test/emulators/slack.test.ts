@@ -129,7 +129,7 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
     assert.equal(emu.views.get(id)?.view.state.values.name_block?.name?.value, 'typed');
     assert.equal(await slackError(web.views.update({ view_id: id, hash, view: modal() })), 'hash_conflict');
     await web.views.update({ external_id: 'ext-1', view: modal('By external id') });
-    assert.equal((emu.views.get(id)?.view.title as { text: string }).text, 'By external id');
+    assert.equal((emu.views.get(id)!.view.title as { text: string }).text, 'By external id');
     assert.equal(await slackError(web.views.update({ view_id: 'V0NOPE', view: modal() })), 'not_found');
   });
 

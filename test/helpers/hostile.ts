@@ -116,5 +116,7 @@ export async function assertUnharmed(h: Harness, b: Baseline): Promise<void> {
   assert.equal(updates(h).length, b.updates, 'nothing changed on Chime');
   const rows = await assertChain(h);
   assert.ok(rows.length >= b.rows.length, 'no audit row lost');
-  b.rows.forEach((r, i) => assert.equal(rows[i]!.hash, r.hash, `audit row ${r.seq} unchanged`));
+  b.rows.forEach((r, i) => {
+    assert.equal(rows[i]!.hash, r.hash, `audit row ${r.seq} unchanged`);
+  });
 }

@@ -40,7 +40,7 @@ export function texts(value: unknown): string {
   const walk = (v: unknown, key?: string): void => {
     if (typeof v === 'string') {
       if (key === 'text') out.push(v);
-    } else if (Array.isArray(v)) v.forEach((x) => walk(x));
+    } else if (Array.isArray(v)) for (const x of v) walk(x);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
   };
   walk(value);

@@ -55,7 +55,10 @@ export function carryState(values: StateValues, blocks: JsonObject[]): StateValu
   const kept: StateValues = {};
   for (const ref of elementsOf(blocks)) {
     const old = values[ref.blockId]?.[ref.actionId];
-    if (old && old.type === ref.element.type) (kept[ref.blockId] ??= {})[ref.actionId] = old;
+    if (old && old.type === ref.element.type) {
+      kept[ref.blockId] ??= {};
+      kept[ref.blockId]![ref.actionId] = old;
+    }
   }
   return kept;
 }
@@ -112,7 +115,9 @@ function validateBlock(block: JsonObject, at: string, out: string[]): void {
       if (block.fields !== undefined) {
         const fields = asArray(block.fields);
         if (fields.length > 10) out.push(problem('no more than 10 items allowed', `${at}/fields`));
-        fields.forEach((f, j) => textObject(f, 2000, `${at}/fields/${j}`, out));
+        fields.forEach((f, j) => {
+          textObject(f, 2000, `${at}/fields/${j}`, out);
+        });
       }
       if (block.accessory !== undefined) validateElement(block.accessory, `${at}/accessory`, out);
       break;
@@ -128,7 +133,9 @@ function validateBlock(block: JsonObject, at: string, out: string[]): void {
       const elements = asArray(block.elements);
       if (elements.length === 0) out.push(problem('must provide at least 1 items', `${at}/elements`));
       if (elements.length > 25) out.push(problem('no more than 25 items allowed', `${at}/elements`));
-      elements.forEach((e, j) => validateElement(e, `${at}/elements/${j}`, out));
+      elements.forEach((e, j) => {
+        validateElement(e, `${at}/elements/${j}`, out);
+      });
       uniqueActionIds(elements, `${at}/elements`, out);
       break;
     }
@@ -194,8 +201,15 @@ function validateOptions(element: JsonObject, at: string, out: string[]): void {
     maxLength(o.value, 75, `${p}/value`, out);
   };
   if (grouped)
-    list.forEach((g, j) => asArray(isObj(g) ? g.options : undefined).forEach((o, k) => check(o, `${at}/option_groups/${j}/options/${k}`)));
-  else list.forEach((o, j) => check(o, `${at}/options/${j}`));
+    list.forEach((g, j) => {
+      asArray(isObj(g) ? g.options : undefined).forEach((o, k) => {
+        check(o, `${at}/option_groups/${j}/options/${k}`);
+      });
+    });
+  else
+    list.forEach((o, j) => {
+      check(o, `${at}/options/${j}`);
+    });
   const initial = element.initial_option;
   if (isObj(initial) && !optionsOf(element).some((o) => o.value === initial.value)) {
     out.push(problem('must match one of the provided options', `${at}/initial_option`));

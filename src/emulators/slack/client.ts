@@ -188,7 +188,8 @@ export class SlackUserClient {
     if (!ref || !isOptionElement(ref.element.type))
       throw new Error(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
     const entered = enteredValue(ref, value, (r, val) => this.#option(v.id, r, val));
-    (v.view.state.values[blockId] ??= {})[actionId] = entered;
+    v.view.state.values[blockId] ??= {};
+    v.view.state.values[blockId]![actionId] = entered;
     if (ref.isInput && ref.block.dispatch_action !== true) return { status: 0, body: '', ms: 0 };
     const triggerId = this.emulator.issueTrigger(userId, v.id);
     const { type, ...chosen } = entered;
@@ -250,6 +251,7 @@ export class SlackUserClient {
     viewId: string,
     values: Record<string, Record<string, string>> = {},
     opts: { skipClientChecks?: boolean } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: the bot's ack body, whatever it is, for tests to inspect
   ): Promise<SlackResponse & { json?: any; blocked?: Record<string, string> }> {
     const v = this.#openView(viewId);
     if (v.user !== userId) throw new Error(`submitView: view ${viewId} belongs to ${v.user}, not ${userId}`);
@@ -322,7 +324,8 @@ export class SlackUserClient {
           ? enteredValue(ref, given, (r, val) => this.#option(v.id, r, val))
           : (current ?? (ref.isInput ? initialValue(ref) : undefined));
       if (!value) continue;
-      (state[ref.blockId] ??= {})[ref.actionId] = value;
+      state[ref.blockId] ??= {};
+      state[ref.blockId]![ref.actionId] = value;
       const refusal = ref.isInput ? clientCheck(ref, value) : undefined;
       if (refusal) blocked[ref.blockId] = refusal;
     }
@@ -335,7 +338,7 @@ export class SlackUserClient {
 
   #button(blocks: JsonObject[], where: ButtonTarget): ElementRef | undefined {
     const ref = findElement(blocks, where.actionId, where.blockId);
-    if ((!ref || ref.element.type !== 'button') && !where.forge) {
+    if (ref?.element.type !== 'button' && !where.forge) {
       throw new Error(`clickButton: no button ${where.blockId ?? '*'}/${where.actionId} is shown (pass forge: true to send anyway)`);
     }
     return ref;

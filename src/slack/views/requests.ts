@@ -3,11 +3,10 @@
  * notes, the summary after apply, failures, and the one-line audit message. All untrusted text is escaped.
  */
 import type { KnownBlock } from '@slack/types';
-import { type Account, applied } from '../../domain/account.ts';
+import { applied } from '../../domain/account.ts';
 import type { AuditEntry, AuditRow } from '../../domain/audit.ts';
 import { type ChangeRequest, isFinal } from '../../domain/request.ts';
 import { ids } from '../ids.ts';
-import { changeSummaryBlocks } from './account.ts';
 import { arrow, esc, field, md, mention, plain, slackDate } from './text.ts';
 
 const STATE_WORDS: Record<ChangeRequest['state'], string> = {
