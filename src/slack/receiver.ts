@@ -7,6 +7,7 @@
  * here).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'node:querystring';
 import { HTTPModuleFunctions, HTTPReceiver, type HTTPReceiverOptions, isValidSlackRequest } from '@slack/bolt';
 
 /** Envelope fields Bolt reads before any listener runs, and what each must be when present. */
@@ -41,14 +42,27 @@ export function createReceiver(options: HTTPReceiverOptions & { signingSecret: s
     if (req.method !== 'POST' || !endpoints.has(path)) return bolt(req, res);
     void screen(req, res).then(
       (pass) => pass && bolt(req, res),
-      () => bolt(req, res), // a body Bolt must judge itself (too large, cut short): its own answer
+      (error) => {
+        // Too large or cut short: the answer Bolt gives to those.
+        if (!res.headersSent) res.writeHead(HTTPModuleFunctions.isRawBodyError(error) ? error.statusCode : 400, { connection: 'close' });
+        res.end();
+      },
     );
   };
   return receiver;
 
   /** True when Bolt should handle the request; otherwise it has been answered here. */
   async function screen(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const buffered = (await HTTPModuleFunctions.bufferIncomingMessage(req, options.bodyLimit)) as Buffered;
+    const buffered = (await HTTPModuleFunctions.bufferIncomingMessage(
+      req,
+      options.bodyLimit ?? HTTPModuleFunctions.defaultBodyLimit,
+    )) as Buffered;
+    // Slack's ssl_check is Bolt's to answer (it ignores anything smuggled with it).
+    if (
+      String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded') &&
+      parse(buffered.rawBody.toString()).ssl_check === '1'
+    )
+      return true;
     let body: unknown;
     try {
       body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
