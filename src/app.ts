@@ -194,7 +194,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       server = socketMode ? undefined : started;
       const address = server?.address();
       outbox.start();
-      sweep = setInterval(runSweep, options.sweepMs ?? 30_000);
+      sweep = setInterval(runSweep, options.sweepMs ?? config.sweepMs);
       sweep.unref();
       void runSweep();
       ready = true;

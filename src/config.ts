@@ -32,6 +32,7 @@ const envSchema = z.object({
   CHIME_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(5_000),
   // The SDK reads AWS_MAX_ATTEMPTS itself; the bot reads it too, to know how long a change's calls can take.
   AWS_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a whole number of attempts' }).int().min(1).max(10).default(3),
+  SWEEP_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(3_600_000).default(30_000),
   OUTBOX_LEASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).max(3_600_000).default(90_000),
   APPLY_LEASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).max(3_600_000).optional(),
   POLICY_FILE: z.string().min(1).default('./policy.yml'),
@@ -62,6 +63,8 @@ export interface Config {
   applyLeaseMs: number;
   /** How long a replica's claim on outbox posts lasts; a dead replica's posts wait this long for another. */
   outboxLeaseMs: number;
+  /** How often the leader expires pending requests and settles interrupted ones. */
+  sweepMs: number;
   /** DATABASE_URL: `sqlite:<path>` or `postgres://…` (holds the password: never log it). Open it with openStore. */
   databaseUrl: string;
   /** The SQLite file when databaseUrl is sqlite:, else ''. Kept until app.ts opens databaseUrl with openStore. */
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       port: e.PORT,
       aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS, maxAttempts: e.AWS_MAX_ATTEMPTS },
       outboxLeaseMs: e.OUTBOX_LEASE_MS,
+      sweepMs: e.SWEEP_INTERVAL_MS,
       applyLeaseMs: e.APPLY_LEASE_MS ?? longestApplyMs(e.CHIME_TIMEOUT_MS, e.AWS_MAX_ATTEMPTS),
       databaseUrl: e.DATABASE_URL,
       databasePath: sqlitePath(e.DATABASE_URL),

@@ -81,6 +81,8 @@ export interface Revert {
  */
 const CHECKING_AFTER_MS = 2_000;
 export const DEFAULT_APPLY_LEASE_MS = 60_000;
+/** An approved request nobody claimed for this long is applied by the sweep (its own replica normally does at once). */
+const UNCLAIMED_AFTER_MS = 2_000;
 const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /** Rough upper bound for a modal's life; older sessions are refused. Slack closes idle modals long before. */
@@ -569,7 +571,13 @@ export class ChangeWorkflow {
       const taken = await this.#p.store.claimApply(r.id, this.#owner, new Date(now.getTime() + this.#leaseMs), now);
       if (taken) await this.#run(taken, 'takeover');
     }
-    for (const r of await this.#p.store.requestsIn('approved')) this.#background(() => this.apply(r.id));
+    // Approved but never claimed: its process died before applying it. One approved just now is its replica's to apply.
+    for (const r of await this.#p.store.requestsIn('approved')) {
+      const due = new Date(r.updatedAt.getTime() + UNCLAIMED_AFTER_MS);
+      if (due > now) {
+        if (!next || due < next) next = due;
+      } else this.#background(() => this.apply(r.id));
+    }
     return next;
   }
 

@@ -269,3 +269,53 @@ describe('applying', () => {
     assert.equal(!stranger.ok && stranger.code, 'no-role');
   });
 });
+
+describe('reconcile: a request a dead process left applying', () => {
+  /** A pending request approved and claimed by a process named "dead" whose claim ran out `agoMs` ago (or lasts). */
+  async function leftApplying(w: ReturnType<typeof world>, untilOffsetMs: number) {
+    const r = await requestChange(w, ALICE, { name: 'Renamed' });
+    assert.ok(r.ok);
+    const allowed = await w.workflow.canDecide(BOB, r.value.id);
+    assert.ok(allowed.ok);
+    // Approved straight in the store, so that no background apply of this process claims it first.
+    await w.store.approve(r.value.id, BOB.teamId, { userId: BOB.userId, at: w.clock.now }, () => ({ audit: [], posts: [] }));
+    const claimed = await w.store.claimApply(r.value.id, 'dead', new Date(w.clock.now.getTime() + untilOffsetMs), w.clock.now);
+    assert.ok(claimed);
+    return r.value.id;
+  }
+
+  for (const [label, chimeShows, state, detail] of [
+    ['Chime shows the change → applied', 'Renamed', 'applied', /shows the change/],
+    ['Chime shows the before → failed, request it again', 'Acme', 'failed', /not applied\. Request it again/],
+    ['Chime shows something else → stale', 'Someone Else', 'stale', /neither before nor after/],
+  ] as const)
+    it(label, async () => {
+      const w = world();
+      const id = await leftApplying(w, -1);
+      w.accounts.accounts.get(ACCOUNT_ID)!.name = chimeShows;
+      await w.workflow.reconcile();
+      const done = await w.store.getRequest(id);
+      assert.equal(done?.state, state);
+      assert.match(done?.outcomeDetail ?? '', detail);
+      assert.equal(w.accounts.count('update'), 0, 'never sent again');
+      await w.workflow.reconcile();
+      assert.equal((await w.store.auditRows()).filter((r) => r.requestId === id && r.action === state).length, 1, 'recorded once');
+    });
+
+  it('under a live claim: not settled; once held 2 s, "being checked" is recorded once; settled when the claim runs out', async () => {
+    const w = world({}, { applyLeaseMs: 10_000 });
+    const id = await leftApplying(w, 10_000);
+    await w.workflow.reconcile();
+    assert.equal((await w.store.getRequest(id))?.state, 'applying');
+    assert.equal((await w.store.auditRows()).filter((r) => r.action === 'reconciled').length, 0, 'a fresh claim is a live apply');
+    w.clock.now = new Date(w.clock.now.getTime() + 3_000);
+    const next = await w.workflow.reconcile();
+    await w.workflow.reconcile();
+    assert.equal((await w.store.auditRows()).filter((r) => r.action === 'reconciled').length, 1, 'said once');
+    assert.ok(next && next.getTime() > w.clock.now.getTime(), 'asks to run again when the claim runs out');
+    w.clock.now = new Date(w.clock.now.getTime() + 7_001);
+    w.accounts.accounts.get(ACCOUNT_ID)!.name = 'Renamed';
+    await w.workflow.reconcile();
+    assert.equal((await w.store.getRequest(id))?.state, 'applied');
+  });
+});

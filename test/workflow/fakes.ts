@@ -103,7 +103,7 @@ export const EVE: Actor = { userId: 'U0EVE', teamId: 'T0TEAM' };
 
 export const ACCOUNT_ID = 'acct-1';
 
-export function world(policyInput: unknown = {}): World {
+export function world(policyInput: unknown = {}, ports: { applyLeaseMs?: number } = {}): World {
   const store = new SqliteStore(':memory:');
   const accounts = new FakeAccounts();
   accounts.add({ accountId: ACCOUNT_ID, name: 'Acme', defaultLicense: 'Pro' });
@@ -132,6 +132,8 @@ export function world(policyInput: unknown = {}): World {
     policy: () => w.policy,
     now: () => clock.now,
     onRecorded: (entries) => recorded.push(...entries),
+    owner: 'this-process',
+    ...ports,
   });
   return w;
 }
