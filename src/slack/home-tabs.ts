@@ -8,7 +8,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { AuditEntry } from '../domain/audit.ts';
 import { roleMembers } from '../domain/policy.ts';
 import { type InboxPorts, inbox } from '../workflow/inbox.ts';
-import type { Logger } from '../workflow/changes.ts';
+import type { Logger } from '../workflow/ports.ts';
 import { type HomeMetadata, homeView } from './views/home.ts';
 
 export interface HomeTabsOptions {

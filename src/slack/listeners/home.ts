@@ -7,7 +7,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { actorOf, type Deps } from '../context.ts';
 import type { HomeTabs } from '../home-tabs.ts';
 import { homeMetadata } from '../views/home.ts';
-import { openChangeModal } from './change-modal.ts';
+import { openChangeForm } from './change-modal.ts';
 
 type EventArgs = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -30,11 +30,11 @@ export function newChangeListener(deps: Deps) {
   return async ({ ack, body, client }: ButtonArgs): Promise<void> => {
     await ack();
     const actor = actorOf(body);
-    await openChangeModal(deps, {
+    await openChangeForm(deps, {
       client,
       triggerId: body.trigger_id,
       actor,
-      channelId: body.channel?.id ?? homeMetadata(body.view).dm ?? actor.userId,
+      context: { channelId: body.channel?.id ?? homeMetadata(body.view).dm ?? actor.userId },
     });
   };
 }
