@@ -62,7 +62,10 @@ export function homeView(inbox: Inbox, now: Date, metadata: HomeMetadata = {}): 
     });
     return view(blocks, metadata);
   }
-  blocks.push({ type: 'context', elements: [md(`Updated ${slackDate(now)}. This tab shows the policy as it is now.`)] });
+  const partial = inbox.lookupFailed
+    ? ' Some of your roles could not be checked (Slack did not answer), so parts may be missing: open the tab again in a moment.'
+    : '';
+  blocks.push({ type: 'context', elements: [md(`Updated ${slackDate(now)}. This tab shows the policy as it is now.${partial}`)] });
   if (inbox.mayRequest)
     blocks.push({
       type: 'actions',
