@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
 import { SlackDirectory } from './slack/directory.ts';
+import { HomeTabs } from './slack/home-tabs.ts';
 import { ids } from './slack/ids.ts';
 import { accountOptionsListener, accountPickedListener } from './slack/listeners/account-picker.ts';
 import { changeFormListener } from './slack/listeners/change-form.ts';
@@ -21,6 +22,7 @@ import { changeReviewListener } from './slack/listeners/change-review.ts';
 import { commandListener } from './slack/listeners/command.ts';
 import { decisionListener } from './slack/listeners/decision.ts';
 import { guard } from './slack/listeners/guard.ts';
+import { homeOpenedListener, newChangeListener } from './slack/listeners/home.ts';
 import {
   cancelButtonListener,
   decisionButtonListener,
@@ -44,6 +46,8 @@ export interface BotOptions {
   outboxPollMs?: number;
   /** How long a claim on an applying request lasts (default: config.applyLeaseMs). */
   applyLeaseMs?: number;
+  /** App Home refreshes of one person within this window become one publish; default 500 ms. */
+  homeDebounceMs?: number;
 }
 
 export interface Bot {
@@ -51,6 +55,7 @@ export interface Bot {
   store: Store;
   workflow: ChangeWorkflow;
   outbox: Outbox;
+  homeTabs: HomeTabs;
   /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   start(): Promise<number | undefined>;
   /** Graceful: stops taking requests, finishes the work in flight, flushes what it can, closes the store. */
@@ -129,17 +134,21 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     owner,
     leaseMs: config.outboxLeaseMs,
   });
+  const directory = new SlackDirectory(app.client);
+  const policy = () => config.policy;
+  const homeTabs = new HomeTabs({ client: app.client, ports: { store, directory, policy }, logger, debounceMs: options.homeDebounceMs });
   const workflow = new ChangeWorkflow({
     store,
     accounts,
-    directory: new SlackDirectory(app.client),
+    directory,
     announcer: new SlackAnnouncer({ auditChannelId: config.slack.auditChannelId }),
     logger,
-    policy: () => config.policy,
+    policy,
     approvalChannelId: config.slack.approvalChannelId,
     onQueued: () => outbox.kick(),
     owner,
     applyLeaseMs: options.applyLeaseMs ?? config.applyLeaseMs,
+    onRecorded: (entries) => homeTabs.recorded(entries),
   });
   const deps: Deps = { workflow, notifier, logger };
 
@@ -157,6 +166,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   app.action<Button>({ type: 'block_actions', action_id: ids.action.revert }, revertButtonListener(deps));
   app.action<Button>({ type: 'block_actions', action_id: ids.action.updateFromList }, updateFromListListener(deps));
   app.action<Button>({ type: 'block_actions', action_id: ids.action.listNext }, listNextListener(deps));
+  app.event('app_home_opened', homeOpenedListener(homeTabs));
+  app.action<Button>({ type: 'block_actions', action_id: ids.action.newChange }, newChangeListener(deps));
   app.error(async (error) => {
     logger.error('unhandled error in a listener', error);
   });
@@ -189,6 +200,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     store,
     workflow,
     outbox,
+    homeTabs,
     async start() {
       const started = (await app.start(config.port)) as Server | undefined;
       server = socketMode ? undefined : started;
@@ -211,6 +223,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await app.stop();
       clearTimeout(cut);
       await workflow.idle();
+      homeTabs.stop();
+      await homeTabs.settle();
       outbox.kick();
       await outbox.settle();
       outbox.stop();

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { AccountChange } from './account.ts';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
 
 export const ROLES = ['viewers', 'requesters', 'approvers'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,6 +29,45 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+const escalationMember = z.string().regex(/^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, {
+  error: 'a user group ID (S…) or user IDs (U…/W…)',
+});
+
+/**
+ * What makes reminders and escalation meaningless: each must fall before the request expires, escalation needs
+ * someone to escalate to (and the reverse), and escalating before the approvers were even reminded is refused —
+ * the reminder comes at `expires_after − remind_before`, the escalation at `escalate_after`, both from the request.
+ */
+function escalationProblems(a: {
+  expires_after: number;
+  remind_before?: number;
+  escalate_after?: number;
+  escalate_to?: string[];
+}): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  const expiry = formatDuration(a.expires_after);
+  if (a.remind_before !== undefined && a.remind_before >= a.expires_after)
+    out.push({
+      key: 'remind_before',
+      message: `must be shorter than expires_after (${expiry}): the reminder is sent this long before the request expires`,
+    });
+  if (a.escalate_after !== undefined && a.escalate_to === undefined)
+    out.push({ key: 'escalate_to', message: 'is required with escalate_after: whom should the bot escalate to?' });
+  if (a.escalate_to !== undefined && a.escalate_after === undefined)
+    out.push({ key: 'escalate_after', message: 'is required with escalate_to: when should the bot escalate?' });
+  if (a.escalate_after !== undefined && a.escalate_after >= a.expires_after)
+    out.push({ key: 'escalate_after', message: `must be shorter than expires_after (${expiry}): the request would expire first` });
+  if (a.escalate_after !== undefined && a.remind_before !== undefined && a.remind_before < a.expires_after) {
+    const remindAt = a.expires_after - a.remind_before;
+    if (a.escalate_after < remindAt)
+      out.push({
+        key: 'escalate_after',
+        message: `escalation (${formatDuration(a.escalate_after)} after the request) would come before the reminder (${formatDuration(remindAt)} after it, i.e. remind_before ${formatDuration(a.remind_before)} before expires_after ${expiry}): escalate_after must be at least ${formatDuration(remindAt)}`,
+      });
+  }
+  return out;
+}
+
 export const policySchema = z
   .strictObject({
     roles: z.strictObject({
@@ -46,6 +85,17 @@ export const policySchema = z
           .string()
           .regex(/^S[A-Z0-9]{2,}$/, { error: 'a user group ID (S…)' })
           .optional(),
+        /** One reminder in the card's thread this long before expiry (the sweep posts it). */
+        remind_before: duration.optional(),
+        /** Still pending this long after the request: `escalate_to` is mentioned and DMed (the sweep does it). */
+        escalate_after: duration.optional(),
+        /** Who escalation goes to; they may approve like approvers. A group (S…) or user IDs. */
+        escalate_to: z
+          .union([escalationMember.transform((m) => [m]), z.array(escalationMember).min(1, { error: 'list at least one user ID' })])
+          .optional(),
+      })
+      .superRefine((approval, ctx) => {
+        for (const problem of escalationProblems(approval)) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
       })
       .prefault({}),
     accounts: z.array(z.string().min(1)).default(['*']),
@@ -102,6 +152,16 @@ export interface Directory {
   groupMembers(groupId: string, opts?: { fresh?: boolean }): Promise<readonly string[]>;
 }
 
+/**
+ * Who holds `role` under the policy: its members, and for approvers also `approval.escalate_to` — the people a
+ * request is escalated to may approve it like approvers (at any time, not only once it was escalated).
+ */
+export function roleMembers(policy: Policy, role: Role): readonly string[] {
+  const members = policy.roles[role];
+  const escalation = role === 'approvers' ? (policy.approval.escalate_to ?? []) : [];
+  return escalation.length ? [...members, ...escalation.filter((m) => !members.includes(m))] : members;
+}
+
 export type RoleCheck = { ok: true } | { ok: false; role: Role; reason: 'not-member' | 'lookup-failed' };
 
 /**
@@ -115,7 +175,7 @@ export async function checkRole(
   directory: Directory,
   opts: { fresh?: boolean } = {},
 ): Promise<RoleCheck> {
-  const members = policy.roles[role];
+  const members = roleMembers(policy, role);
   if (members.includes('*') || members.includes(userId)) return { ok: true };
   let lookupFailed = false;
   const lookups: Promise<boolean>[] = members.flatMap((m) => {

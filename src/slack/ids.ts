@@ -28,5 +28,7 @@ export const ids = {
     revert: 'change_revert',
     updateFromList: 'list_update',
     listNext: 'list_next',
+    /** App Home: open the change form, as `/chime-account` does. */
+    newChange: 'home_new_change',
   },
 } as const;

@@ -21,6 +21,7 @@ import {
   type ModalSession,
   type OutboxEntry,
   type OutboxItem,
+  type RequestQuery,
   type Store,
   StoreUnavailableError,
   type TransitionPatch,
@@ -325,6 +326,16 @@ export class PostgresStore implements Store {
 
   async requestsIn(state: RequestState): Promise<ChangeRequest[]> {
     return readRequests(this.#queryable(), 'WHERE state = $1 ORDER BY created_at, id', [state]);
+  }
+
+  async findRequests(query: RequestQuery): Promise<ChangeRequest[]> {
+    const order = query.order === 'oldest' ? 'created_at ASC, id ASC' : 'updated_at DESC, id DESC';
+    return readRequests(
+      this.#queryable(),
+      `WHERE team_id = $1 AND ($2::text IS NULL OR requester_id = $2) AND ($3::text[] IS NULL OR state = ANY($3::text[]))
+       ORDER BY ${order} LIMIT $4`,
+      [query.teamId, query.requesterId ?? null, query.states ? [...query.states] : null, Math.max(0, Math.floor(query.limit))],
+    );
   }
 
   async expiredPending(now: Date): Promise<ChangeRequest[]> {

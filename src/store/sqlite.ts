@@ -16,6 +16,7 @@ import {
   type ModalSession,
   type OutboxEntry,
   type OutboxItem,
+  type RequestQuery,
   type Store,
   StoreUnavailableError,
   type TransitionPatch,
@@ -255,6 +256,17 @@ export class SqliteStore implements Store {
 
   async requestsIn(state: RequestState): Promise<ChangeRequest[]> {
     const rows = this.#sql('SELECT id FROM requests WHERE state = ? ORDER BY created_at, id').all(state) as Row[];
+    return rows.map((r) => this.#readRequest(String(r.id))!);
+  }
+
+  async findRequests(query: RequestQuery): Promise<ChangeRequest[]> {
+    const states = query.states ?? [];
+    const order = query.order === 'oldest' ? 'created_at ASC, id ASC' : 'updated_at DESC, id DESC';
+    const rows = this.#sql(
+      `SELECT id FROM requests WHERE team_id = ? AND (? IS NULL OR requester_id = ?)
+         ${states.length ? `AND state IN (${states.map(() => '?').join(', ')})` : ''}
+       ORDER BY ${order} LIMIT ?`,
+    ).all(query.teamId, query.requesterId ?? null, query.requesterId ?? null, ...states, Math.max(0, Math.floor(query.limit))) as Row[];
     return rows.map((r) => this.#readRequest(String(r.id))!);
   }
 

@@ -83,6 +83,18 @@ export function checkTransition(from: readonly RequestState[], to: RequestState)
 
 export type TransitionPatch = Partial<Pick<ChangeRequest, 'decidedBy' | 'outcomeDetail' | 'awsRequestId'>>;
 
+/** Which requests `findRequests` returns: always one workspace's. */
+export interface RequestQuery {
+  teamId: string;
+  /** Only these states (all when omitted). */
+  states?: readonly RequestState[];
+  /** Only this person's requests. */
+  requesterId?: string;
+  /** `oldest`: by creation, oldest first (what waits longest); `newest`: by last change, newest first. */
+  order: 'oldest' | 'newest';
+  limit: number;
+}
+
 export type ApproveResult = { ok: true; request: ChangeRequest; complete: boolean } | { ok: false; reason: string };
 
 export interface Store {
@@ -136,6 +148,8 @@ export interface Store {
     effects: (r: ChangeRequest, complete: boolean) => Effects,
   ): Promise<ApproveResult>;
   requestsIn(state: RequestState): Promise<ChangeRequest[]>;
+  /** One workspace's requests, filtered and ordered as `query` says (the App Home inbox). */
+  findRequests(query: RequestQuery): Promise<ChangeRequest[]>;
   expiredPending(now: Date): Promise<ChangeRequest[]>;
   setCardTs(requestId: string, ts: string): Promise<void>;
 

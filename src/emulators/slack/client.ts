@@ -3,7 +3,7 @@
  * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
  */
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { jsonOrText } from '../body.ts';
 import type { ElementRef } from './blocks.ts';
 import { elementsOf, findElement, optionsOf } from './blocks.ts';
@@ -283,6 +283,82 @@ export class SlackUserClient {
     return this.#interaction({ ...this.#common(userId), type: 'view_closed', view: snapshot, is_cleared: cleared });
   }
 
+  /**
+   * The user opens the app's Home tab (or its Messages tab): Slack sends an Events API `event_callback` with
+   * `app_home_opened` to the app, JSON and signed; `view` is the Home view as last published, if any.
+   */
+  async openHome(userId: string, tab: 'home' | 'messages' = 'home'): Promise<SlackResponse & { eventId: string }> {
+    const home = this.emulator.homeViews.get(userId);
+    const eventId = `Ev${randomToken(10)}`;
+    const now = Date.now();
+    const event = {
+      type: 'app_home_opened',
+      user: userId,
+      channel: `D0${userId}`,
+      tab,
+      event_ts: (now / 1000).toFixed(6),
+      ...(tab === 'home' && home ? { view: home.view } : {}),
+    };
+    const res = await this.sendEvent(event, eventId, Math.floor(now / 1000));
+    return { ...res, eventId };
+  }
+
+  /** Any Events API event in Slack's envelope (token, team_id, api_app_id, event, type, event_id, event_time…). */
+  sendEvent(event: JsonObject, eventId = `Ev${randomToken(10)}`, eventTime = Math.floor(Date.now() / 1000)): Promise<SlackResponse> {
+    const envelope = {
+      token: VERIFICATION_TOKEN,
+      team_id: this.teamId,
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId } : {}),
+      context_team_id: this.teamId,
+      context_enterprise_id: this.enterpriseId ?? null,
+      api_app_id: APP_ID,
+      event,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: eventTime,
+      authorizations: [
+        {
+          enterprise_id: this.enterpriseId ?? null,
+          team_id: this.teamId,
+          user_id: this.emulator.botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+      event_context: `4-${randomToken(16)}`,
+    };
+    return this.send(JSON.stringify(envelope), { 'content-type': 'application/json' });
+  }
+
+  /** Slack's check of a new Events API request URL: the app must answer with the challenge. */
+  async urlVerification(challenge = randomToken(24)): Promise<SlackResponse & { challenge: string }> {
+    const body = JSON.stringify({ token: VERIFICATION_TOKEN, challenge, type: 'url_verification' });
+    return { ...(await this.send(body, { 'content-type': 'application/json' })), challenge };
+  }
+
+  /**
+   * A button click on the user's Home tab: block_actions with `container.type: "view"`, the Home view, and a
+   * trigger_id (no channel, no response_url), as Slack sends it.
+   */
+  async clickHome(
+    userId: string,
+    where: Omit<ButtonTarget, 'message' | 'ephemeral' | 'viewId' | 'channelId'>,
+  ): Promise<SlackResponse & { triggerId: string }> {
+    const home = this.emulator.homeViews.get(userId);
+    if (!home) throw new Error(`clickHome: ${userId} has no Home tab published`);
+    const ref = this.#button(home.view.blocks, where);
+    const triggerId = this.emulator.issueTrigger(userId, home.id);
+    const payload = {
+      ...this.#common(userId),
+      container: { type: 'view', view_id: home.id },
+      trigger_id: triggerId,
+      view: home.view,
+      actions: [buttonAction(ref, where)],
+    };
+    return { ...(await this.#interaction(payload)), triggerId };
+  }
+
   #interaction(payload: JsonObject): Promise<SlackResponse> {
     const full = { type: 'block_actions', ...payload };
     return this.send(new URLSearchParams({ payload: JSON.stringify(full) }).toString());
@@ -407,6 +483,10 @@ function checkOffered(json: JsonObject, options: unknown[]): string[] {
     if (value === undefined || value.length > 75) out.push(`option ${i}: value must be 1–75 characters`);
   });
   return out;
+}
+
+function randomToken(length: number): string {
+  return randomBytes(length).toString('base64url').replace(/[-_]/g, 'A').slice(0, length).toUpperCase();
 }
 
 function actionTs(): string {

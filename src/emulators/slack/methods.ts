@@ -1,5 +1,6 @@
 /** Web API methods: each takes parsed arguments and returns Slack's JSON answer. */
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView, withIds } from './blocks.ts';
+import { HOME_METHODS } from './home.ts';
 import { APP_ID, BOT_ID, TEAM_DOMAIN } from './seed.ts';
 import type { EmulatorState, Trigger } from './state.ts';
 import { dmId } from './state.ts';
@@ -152,6 +153,8 @@ export const METHODS: Record<string, Method> = {
   },
 
   'conversations.info': (s, args) => conversation(s, args.channel),
+
+  ...HOME_METHODS,
 };
 
 function conversation(s: EmulatorState, raw: unknown): JsonObject {

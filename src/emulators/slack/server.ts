@@ -73,6 +73,7 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
         messages: this.messages,
         ephemerals: this.ephemerals,
         views: [...this.views.values()],
+        home: [...this.homeViews.values()],
         calls: this.calls.length,
       });
     }

@@ -1,4 +1,5 @@
 /** The emulated workspace: users, channels, messages, views, triggers, response URLs, faults. */
+import { HomeStore } from './home.ts';
 import { DEFAULT_BOT_TOKEN, DEFAULT_BOT_USER_ID, DEFAULT_SEED, DEFAULT_TEAM_ID, seedState } from './seed.ts';
 import type { EmuCall, EmuChannel, EmuEphemeral, EmuMessage, EmuUser, EmuView, JsonObject, SlackFault, SlackSeed } from './types.ts';
 import { isObj, randomHex, str } from './util.ts';
@@ -15,6 +16,8 @@ export interface StateOptions {
   seed?: SlackSeed;
   /** Clock in ms (default Date.now), for trigger and response_url expiry in tests. */
   now?: () => number;
+  /** The app has a Home tab (features.app_home.home_tab_enabled); default true. */
+  homeTabEnabled?: boolean;
 }
 
 export interface Trigger {
@@ -46,6 +49,8 @@ export class EmulatorState {
   readonly usergroups: Map<string, string[]>;
   readonly channels: Map<string, EmuChannel>;
   readonly viewStore: ViewStore;
+  readonly homeStore: HomeStore;
+  homeTabEnabled: boolean;
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseUrl>();
   faults: SlackFault[] = [];
@@ -63,10 +68,16 @@ export class EmulatorState {
     this.usergroups = seeded.usergroups;
     this.channels = seeded.channels;
     this.viewStore = new ViewStore(this.teamId, this.now);
+    this.homeStore = new HomeStore(this.teamId, this.now);
+    this.homeTabEnabled = opts.homeTabEnabled ?? true;
   }
 
   get views(): Map<string, EmuView> {
     return this.viewStore.views;
+  }
+
+  get homeViews(): Map<string, EmuView> {
+    return this.homeStore.views;
   }
 
   reset(): void {
@@ -78,6 +89,7 @@ export class EmulatorState {
     this.messages.length = 0;
     this.ephemerals.length = 0;
     this.viewStore.clear();
+    this.homeStore.clear();
     this.triggers.clear();
     this.responseUrls.clear();
     this.faults = [];

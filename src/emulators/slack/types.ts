@@ -153,6 +153,10 @@ export interface SlackEmulator {
   ephemerals: EmuEphemeral[];
   /** Every view ever opened, by id (closed ones stay, with closed: true). */
   views: Map<string, EmuView>;
+  /** Each user's App Home tab as last published (views.publish), by user id. */
+  homeViews: Map<string, EmuView>;
+  /** The app has a Home tab; false makes views.publish answer not_enabled. */
+  homeTabEnabled: boolean;
   /** Live workspace state; tests may change it. */
   users: Map<string, EmuUser>;
   usergroups: Map<string, string[]>;

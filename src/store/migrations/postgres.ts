@@ -99,4 +99,12 @@ CREATE TABLE once_keys (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'indexes for the App Home inbox: one workspace by state and age, one requester by last change',
+    sql: `
+CREATE INDEX requests_by_team ON requests (team_id, state, created_at);
+CREATE INDEX requests_by_requester ON requests (team_id, requester_id, updated_at);
+`,
+  },
 ]);

@@ -97,4 +97,12 @@ ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
 CREATE UNIQUE INDEX audit_one_successor ON audit (prev_hash);
 `,
   },
+  {
+    version: 3,
+    name: 'indexes for the App Home inbox: one workspace by state and age, one requester by last change',
+    sql: `
+CREATE INDEX requests_by_team ON requests (team_id, state, created_at);
+CREATE INDEX requests_by_requester ON requests (team_id, requester_id, updated_at);
+`,
+  },
 ]);

