@@ -11,7 +11,9 @@ import { parse } from 'node:querystring';
 import { HTTPModuleFunctions, HTTPReceiver, type HTTPReceiverOptions, isValidSlackRequest } from '@slack/bolt';
 
 /** Envelope fields Bolt reads before any listener runs, and what each must be when present. */
-const OBJECTS = ['user', 'view', 'container', 'event', 'message', 'state', 'authorizations'] as const;
+const OBJECTS = ['user', 'view', 'container', 'event', 'message', 'state'] as const;
+/** Lists of objects: Events API envelopes carry `authorizations` as a list (Slack truncates it to one). */
+const LISTS = ['actions', 'authorizations'] as const;
 const NULLABLE_OBJECTS = ['team', 'enterprise', 'channel'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,8 +26,9 @@ export function payloadProblem(body: unknown): string | undefined {
   for (const key of OBJECTS) if (key in body && body[key] !== undefined && !isObject(body[key])) return `\`${key}\` is not an object`;
   for (const key of NULLABLE_OBJECTS)
     if (key in body && body[key] !== undefined && body[key] !== null && !isObject(body[key])) return `\`${key}\` is not an object`;
-  if ('actions' in body && body.actions !== undefined && !(Array.isArray(body.actions) && body.actions.every(isObject)))
-    return '`actions` is not a list of objects';
+  for (const key of LISTS)
+    if (key in body && body[key] !== undefined && !(Array.isArray(body[key]) && body[key].every(isObject)))
+      return `\`${key}\` is not a list of objects`;
   if (isObject(body.view) && 'state' in body.view && body.view.state !== undefined && !isObject(body.view.state))
     return '`view.state` is not an object';
   return undefined;

@@ -77,6 +77,15 @@ describe('App Home: the approver’s inbox', () => {
     assert.equal(v.view.blocks.length, 2);
   });
 
+  it('takes Slack’s real Events API envelope (authorizations is a list) and refuses a mistyped one with 400', async () => {
+    const event = { type: 'app_home_opened', user: 'U0EVE', channel: 'D0U0EVE', tab: 'home', event_ts: '1.000001' };
+    const base = { token: 'x', team_id: 'T0TEAM', api_app_id: 'A0APP', type: 'event_callback', event, event_id: 'Ev1', event_time: 1 };
+    const send = (body: object) => h.user.send(JSON.stringify(body), { 'content-type': 'application/json' });
+    assert.equal((await send({ ...base, authorizations: [{ team_id: 'T0TEAM', user_id: 'U0BOT', is_bot: true }] })).status, 200);
+    assert.equal((await send({ ...base, authorizations: { team_id: 'T0TEAM' } })).status, 400);
+    assert.equal((await send({ ...base, authorizations: ['T0TEAM'] })).status, 400);
+  });
+
   it('the requester, the approver, the viewer and the escalation approver each see their own tab', async () => {
     await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme <!channel> Revenue', reason: 'reorg <@U0BOB>' });
     const request = await pendingOf(h, 'U0ALICE');
