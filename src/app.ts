@@ -184,6 +184,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     try {
       if (stopping || !(await store.lead())) return;
       await workflow.expireDue();
+      await workflow.nudge();
       const next = await workflow.reconcile();
       if (next && !stopping) {
         clearTimeout(soon);

@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'stale',
   'refused',
   'reconciled',
+  'reminded',
+  'escalated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,6 +13,30 @@ import { changeSummaryBlocks } from './views/account.ts';
 import { auditLine, changeLines, threadNote } from './views/requests.ts';
 import { esc, field, md, mention, slackDate } from './views/text.ts';
 
+const SETTLED = new Set<AuditEntry['action']>(['applied', 'failed', 'rejected', 'expired', 'stale']);
+
+/** User and group IDs as Slack mentions (only ever from the policy's IDs, never typed text). */
+function mentions(ids: readonly string[] = []): string {
+  return ids.map((id) => (id.startsWith('S') && /^S[A-Z0-9]+$/.test(id) ? `<!subteam^${id}>` : mention(id))).join(' ');
+}
+
+/** The requester's DM when their request settles: the outcome in one line. */
+function settledNote(e: AuditEntry, r: ChangeRequest): string {
+  const account = `Amazon Chime account \`${esc(r.accountId)}\``;
+  switch (e.action) {
+    case 'applied':
+      return `:white_check_mark: Your change to ${account} was applied.`;
+    case 'rejected':
+      return `:no_entry: Your change to ${account} was rejected by ${mention(e.actorId)}: “${esc(e.detail ?? '')}”`;
+    case 'expired':
+      return `:alarm_clock: Your change request for ${account} expired: nobody approved it in time.`;
+    case 'stale':
+      return `:warning: Your change to ${account} was not applied: the account changed since it was reviewed. ${esc(e.detail ?? '')}`;
+    default:
+      return `:x: Your change to ${account} was not made: ${esc(e.detail ?? '')}`;
+  }
+}
+
 export class SlackAnnouncer implements Announcer {
   readonly #auditChannelId?: string;
 
@@ -20,7 +44,12 @@ export class SlackAnnouncer implements Announcer {
     this.#auditChannelId = opts.auditChannelId;
   }
 
-  announce(entry: AuditEntry, r?: ChangeRequest, account?: Account): OutboxItem[] {
+  announce(
+    entry: AuditEntry,
+    r?: ChangeRequest,
+    account?: Account,
+    people: { mention?: readonly string[]; direct?: readonly string[] } = {},
+  ): OutboxItem[] {
     const posts: OutboxItem[] = [];
     if (this.#auditChannelId) posts.push({ kind: 'post', channelId: this.#auditChannelId, text: auditLine(entry) });
     if (!r) return posts;
@@ -92,9 +121,31 @@ export class SlackAnnouncer implements Announcer {
         posts.push(card ? inThread(text) : { kind: 'post', channelId: r.channelId, text, fallback });
         break;
       }
+      case 'reminded':
+        posts.push(
+          inThread(
+            `:bell: Reminder: this request is still waiting for approval and expires ${slackDate(r.expiresAt)}. ${mentions(people.mention)}`,
+          ),
+        );
+        break;
+      case 'escalated': {
+        const text = `:rotating_light: Escalated: this request is still waiting for approval (expires ${slackDate(r.expiresAt)}). ${mentions(people.mention)} — you may approve or reject it.`;
+        posts.push(inThread(text));
+        for (const userId of people.direct ?? [])
+          posts.push({
+            kind: 'post',
+            channelId: userId,
+            linkTo: r.id,
+            text: `:rotating_light: A change request to Amazon Chime account \`${esc(r.accountId)}\` by ${mention(r.requesterId)} is still waiting for approval and was escalated to you. It expires ${slackDate(r.expiresAt)}.`,
+          });
+        break;
+      }
       case 'refused':
         break;
     }
+    // The requester hears how their request ended, directly, with a link to its thread.
+    if (SETTLED.has(entry.action))
+      posts.push({ kind: 'post', channelId: r.requesterId, text: settledNote(entry, r), linkTo: card ? r.id : undefined });
     return posts;
   }
 }

@@ -153,10 +153,11 @@ export class Outbox {
             return false;
           }
         }
+        const blocks = item.linkTo ? await this.#withLink(item) : item.blocks;
         await client.chat.postMessage({
           channel: item.channelId,
           text: item.text,
-          blocks: item.blocks,
+          blocks,
           thread_ts: threadTs,
           reply_broadcast: threadTs ? item.broadcast : undefined,
           unfurl_links: false,
@@ -175,6 +176,21 @@ export class Outbox {
       await store.outboxRetry(entry.id, new Date(Date.now() + failure.retryInMs), failure.error);
       return false;
     }
+  }
+
+  /** The post's text with a link to the request's card thread; without it when Slack can't give one. */
+  async #withLink(item: Extract<OutboxItem, { kind: 'post' }>): Promise<unknown[]> {
+    const blocks: unknown[] = item.blocks ?? [{ type: 'section', text: md(item.text) }];
+    const request = await this.#o.store.getRequest(item.linkTo!);
+    if (!request?.cardTs) return blocks;
+    try {
+      const res = await this.#o.client.chat.getPermalink({ channel: request.cardChannelId, message_ts: request.cardTs });
+      if (res.permalink && /^https:\/\/[^\s|<>]+$/.test(res.permalink))
+        return [...blocks, { type: 'context', elements: [md(`<${res.permalink}|See the request and its thread>`)] }];
+    } catch (error) {
+      this.#o.logger.warn(`no permalink for request ${request.id}: ${(error as Error).message}`);
+    }
+    return blocks;
   }
 
   async #done(entry: OutboxEntry, error?: string): Promise<boolean> {

@@ -18,6 +18,8 @@ export type OutboxItem =
       threadOf?: string;
       /** With threadOf: also show the reply in the channel. */
       broadcast?: boolean;
+      /** Add a link to this request's card thread (chat.getPermalink) when it has one: the requester's DM. */
+      linkTo?: string;
       /** Who to tell, and how, when the channel can't be posted to. */
       fallback?: { userId: string; responseUrl?: string };
     }

@@ -92,6 +92,7 @@ export class ChangeWorkflow {
   readonly #p: WorkflowPorts;
   readonly #inFlight = new Set<string>();
   readonly #running = new Set<Promise<unknown>>();
+  readonly #startedAt = new Date();
 
   constructor(ports: WorkflowPorts) {
     this.#p = ports;
@@ -574,7 +575,8 @@ export class ChangeWorkflow {
     // Approved but never claimed: its process died before applying it. One approved just now is its replica's to apply.
     for (const r of await this.#p.store.requestsIn('approved')) {
       const due = new Date(r.updatedAt.getTime() + UNCLAIMED_AFTER_MS);
-      if (due > now) {
+      // Approved before this process started: its replica may be gone, so no reason to wait.
+      if (due > now && r.updatedAt >= this.#startedAt) {
         if (!next || due < next) next = due;
       } else this.#background(() => this.apply(r.id));
     }
@@ -584,12 +586,49 @@ export class ChangeWorkflow {
   /** Says once per claim, in the audit and the request's thread, that the outcome is not known yet. */
   async #beingChecked(r: ChangeRequest, until: Date): Promise<void> {
     const detail = `the change was interrupted while being applied; its outcome is being checked and will be known by ${until.toISOString()}`;
-    const entry = this.#entry('reconciled', { userId: 'system', teamId: r.teamId }, { ...fromRequest(r), detail });
-    const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, r) };
-    if (await this.#p.store.claimOnce(`checking:${r.id}:${r.claim?.owner ?? ''}`, effects)) {
-      this.#p.onQueued?.();
-      this.#p.onRecorded?.(effects.audit);
+    await this.#once(`checking:${r.id}:${r.claim?.owner ?? ''}`, this.#entry('reconciled', SYSTEM(r), { ...fromRequest(r), detail }), r);
+  }
+
+  /**
+   * The sweep's reminders and escalations, each exactly once per request however often it runs, on any replica
+   * (the store keeps which were sent): `remind_before` expiry, the approvers are reminded in the card's thread;
+   * `escalate_after` the request, `escalate_to` is mentioned there and messaged directly. Returns how many it sent.
+   */
+  async nudge(): Promise<number> {
+    const { approval, roles } = this.policy;
+    if (approval.remind_before === undefined && approval.escalate_after === undefined) return 0;
+    const now = this.#now().getTime();
+    let sent = 0;
+    for (const r of await this.#p.store.requestsIn('pending')) {
+      if (r.expiresAt.getTime() <= now) continue;
+      if (approval.remind_before !== undefined && now >= r.expiresAt.getTime() - approval.remind_before) {
+        const entry = this.#entry('reminded', SYSTEM(r), { ...fromRequest(r), detail: `expires ${r.expiresAt.toISOString()}` });
+        if (await this.#once(`remind:${r.id}`, entry, r, { mention: roles.approvers.filter(isId) })) sent++;
+      }
+      if (approval.escalate_after !== undefined && approval.escalate_to && now >= r.createdAt.getTime() + approval.escalate_after) {
+        const targets = approval.escalate_to;
+        const direct = new Set(targets.filter((m) => !m.startsWith('S')));
+        for (const group of targets.filter((m) => m.startsWith('S')))
+          try {
+            for (const u of await this.#p.directory.groupMembers(group)) direct.add(u);
+          } catch (error) {
+            this.#p.logger.warn(`escalation: the members of ${group} could not be read (${(error as Error).message}); mentioned only`);
+          }
+        direct.delete(r.requesterId);
+        const entry = this.#entry('escalated', SYSTEM(r), { ...fromRequest(r), detail: `to ${targets.join(', ')}` });
+        if (await this.#once(`escalate:${r.id}`, entry, r, { mention: targets, direct: [...direct] })) sent++;
+      }
     }
+    return sent;
+  }
+
+  /** Writes `entry` and its posts the first time `key` is seen (ever, on any replica); true when this call did. */
+  async #once(key: string, entry: AuditEntry, r: ChangeRequest, people?: { mention?: readonly string[]; direct?: readonly string[] }) {
+    const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, r, undefined, people) };
+    if (!(await this.#p.store.claimOnce(key, effects))) return false;
+    this.#p.onQueued?.();
+    this.#p.onRecorded?.(effects.audit);
+    return true;
   }
 
   /** Resolves when every apply started in the background has finished (graceful shutdown, tests). */
@@ -663,6 +702,9 @@ export class ChangeWorkflow {
     this.#running.add(p);
   }
 }
+
+const SYSTEM = (r: ChangeRequest): Actor => ({ userId: 'system', teamId: r.teamId });
+const isId = (m: string) => /^[UWS][A-Z0-9]{2,}$/.test(m);
 
 function notAllowed(): Refusal {
   return refusal('account-not-allowed', 'The policy does not let this bot change this account.');

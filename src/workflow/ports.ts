@@ -66,7 +66,13 @@ export class AccountsFailure extends Error {
 
 /** Turns what happened into posts for the outbox: which channel, which thread, whether broadcast (the Slack edge). */
 export interface Announcer {
-  announce(entry: AuditEntry, request?: ChangeRequest, account?: Account): OutboxItem[];
+  /** `people`: whom a reminder or an escalation mentions (user and group IDs), and whom it messages directly. */
+  announce(
+    entry: AuditEntry,
+    request?: ChangeRequest,
+    account?: Account,
+    people?: { mention?: readonly string[]; direct?: readonly string[] },
+  ): OutboxItem[];
 }
 
 export interface Logger {

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ChangeRequest } from '../../src/domain/request.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuView } from '../../src/emulators/slack/server.ts';
-import type { ChangeRequest } from '../../src/domain/request.ts';
 import { type Harness, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 
 const POLICY = {

@@ -32,7 +32,7 @@ describe('replicas on one PostgreSQL', () => {
   let slack: SlackEmulator;
   let dir: string;
   let url: string;
-  let bots: BotProcess[] = [];
+  const bots: BotProcess[] = [];
 
   before(async () => {
     chime = await startChimeEmulator();

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { WebClient } from '@slack/web-api';
 import { LogLevel } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import { policySchema } from '../../src/domain/policy.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { HomeTabs } from '../../src/slack/home-tabs.ts';

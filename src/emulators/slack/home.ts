@@ -3,7 +3,7 @@
  * publish), checked as Slack does: a `home` view, at most 100 blocks, at most 250 kB ("view_too_large"), a `hash`
  * that must match the stored one ("hash_conflict"), and "not_enabled" when the app has no Home tab.
  */
-import { validateBlocks, withIds, MAX_VIEW_BLOCKS } from './blocks.ts';
+import { MAX_VIEW_BLOCKS, validateBlocks, withIds } from './blocks.ts';
 import { APP_ID, BOT_ID } from './seed.ts';
 import type { EmulatorState } from './state.ts';
 import type { EmuView, JsonObject } from './types.ts';

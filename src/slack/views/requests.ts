@@ -81,6 +81,8 @@ const VERBS: Record<AuditEntry['action'], string> = {
   stale: 'did not apply the change to',
   refused: 'was refused a change to',
   reconciled: 'is checking the outcome of the change to',
+  reminded: 'reminded the approvers of the change to',
+  escalated: 'escalated the change to',
 };
 
 /** One line for the audit channel: who did what to which account, with the change and any detail. */
