@@ -56,6 +56,8 @@ export interface Bot {
   workflow: ChangeWorkflow;
   outbox: Outbox;
   homeTabs: HomeTabs;
+  /** Resolves once no listener, background apply or outbox pass is running (tests, graceful shutdown). */
+  idle(): Promise<void>;
   /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   start(): Promise<number | undefined>;
   /** Graceful: stops taking requests, finishes the work in flight, flushes what it can, closes the store. */
@@ -152,6 +154,17 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   const deps: Deps = { workflow, notifier, logger };
 
+  // Listeners go on after their ack; idle() waits for them too.
+  const handling = new Set<Promise<void>>();
+  app.use(async ({ next }) => {
+    const run = next();
+    handling.add(run);
+    try {
+      await run;
+    } finally {
+      handling.delete(run);
+    }
+  });
   app.use(guard(config.slack.teamIds, logger));
   app.command(/.*/, commandListener(deps));
   app.options({ action_id: ids.action.pickAccount }, accountOptionsListener(deps));
@@ -202,6 +215,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     workflow,
     outbox,
     homeTabs,
+    async idle() {
+      do {
+        await Promise.allSettled([...handling]);
+        await workflow.idle();
+        await outbox.settle();
+      } while (handling.size > 0);
+    },
     async start() {
       const started = (await app.start(config.port)) as Server | undefined;
       server = socketMode ? undefined : started;

@@ -12,6 +12,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type EmuView, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
+import { postgresUrl } from './postgres.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 
@@ -33,6 +34,8 @@ export interface Harness {
   bot: Bot;
   user: SlackUserClient;
   dir: string;
+  /** The bot's database: SQLite in `dir`, or (CHIME_TEST_STORE=postgres) a database of its own on the test run's PostgreSQL. */
+  databaseUrl: string;
   port: number;
   /** Stops the bot (gracefully) and starts a new one on the same database file. */
   restart(): Promise<void>;
@@ -54,6 +57,7 @@ export function testBot(o: {
   slack: SlackEmulator;
   chimeUrl: string;
   dir: string;
+  databaseUrl?: string;
   env?: Record<string, string>;
   maxAttempts?: number;
   timeoutMs?: number;
@@ -64,7 +68,7 @@ export function testBot(o: {
     SLACK_API_URL: o.slack.apiUrl,
     PORT: '0',
     POLICY_FILE: join(o.dir, 'policy.yml'),
-    DATABASE_URL: `sqlite:${join(o.dir, 'bot.db')}`,
+    DATABASE_URL: o.databaseUrl ?? `sqlite:${join(o.dir, 'bot.db')}`,
     AUDIT_CHANNEL_ID: 'C0AUDIT',
     LOG_LEVEL: 'error',
     CHIME_TIMEOUT_MS: String(o.timeoutMs ?? 5_000),
@@ -90,8 +94,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   writeFileSync(join(dir, 'policy.yml'), stringify(opts.policy ?? DEFAULT_POLICY));
   const chime = await startChimeEmulator();
   const slack = await startSlackEmulator();
+  const databaseUrl = process.env.CHIME_TEST_STORE === 'postgres' ? await postgresUrl() : `sqlite:${join(dir, 'bot.db')}`;
   const make = () => {
-    const { config, options } = testBot({ slack, chimeUrl: chime.url, dir, ...opts });
+    const { config, options } = testBot({ slack, chimeUrl: chime.url, dir, databaseUrl, ...opts });
     return createBot(config, options);
   };
 
@@ -108,6 +113,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     chime,
     slack,
     dir,
+    databaseUrl,
     bot: first,
     port: 0,
     user: undefined as unknown as SlackUserClient,
@@ -118,8 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       h.user = client(h.port);
     },
     async settle() {
-      await h.bot.workflow.idle();
-      await h.bot.outbox.settle();
+      await h.bot.idle();
     },
     async close() {
       await h.bot.stop().catch(() => {});

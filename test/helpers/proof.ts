@@ -88,7 +88,13 @@ export async function swapBot(
   h: Harness,
   o: { chimeEndpoint?: string; timeoutMs?: number; maxAttempts?: number; env?: Record<string, string>; teamId?: string } = {},
 ): Promise<void> {
-  const { config, options } = testBot({ slack: h.slack, chimeUrl: o.chimeEndpoint ?? h.chime.url, dir: h.dir, ...o });
+  const { config, options } = testBot({
+    slack: h.slack,
+    chimeUrl: o.chimeEndpoint ?? h.chime.url,
+    dir: h.dir,
+    databaseUrl: h.databaseUrl,
+    ...o,
+  });
   await h.bot.stop();
   h.bot = await createBot(config, options);
   h.port = (await h.bot.start())!;
