@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
-import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
+import { type ChimeAccountsOptions, createAccounts } from './chime/accounts.ts';
 import type { Config } from './config.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
@@ -110,13 +110,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const store = await openStore(config.databaseUrl);
   // This replica's name in claims: unique among processes sharing the database.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const accounts = new ChimeAccounts(
-    createChimeClient({
-      region: config.aws.region,
-      timeoutMs: config.aws.timeoutMs,
-      maxAttempts: config.aws.maxAttempts,
-      ...options.chime,
-    }),
+  const accounts = createAccounts(
+    { region: config.aws.region, timeoutMs: config.aws.timeoutMs, maxAttempts: config.aws.maxAttempts, ...options.chime },
+    config.policy.aws_accounts,
   );
   const notifier = new Notifier(app.client, logger);
   const outbox = new Outbox({
