@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
+import { AuditAnchor } from './audit/anchor.ts';
 import { type ChimeAccountsOptions, createAccounts } from './chime/accounts.ts';
 import type { Config } from './config.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
@@ -115,6 +116,20 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     config.policy.aws_accounts,
   );
   const notifier = new Notifier(app.client, logger);
+  const auditChannelId = config.slack.auditChannelId;
+  const anchor = new AuditAnchor({
+    head: async () => (await store.history({ limit: 1 }))[0],
+    post: auditChannelId
+      ? async (text) => {
+          await store.record({ audit: [], posts: [{ kind: 'post', channelId: auditChannelId, text }] });
+          outbox.kick();
+        }
+      : undefined,
+    log: (line) => logger.info(line),
+    intervalMs: config.auditAnchorIntervalMs,
+    leads: () => store.lead(),
+    onError: (error) => logger.error('audit anchor failed', error),
+  });
   const outbox = new Outbox({
     store,
     client: app.client,
@@ -134,6 +149,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     policy: () => config.policy,
     approvalChannelId: config.slack.approvalChannelId,
     onQueued: () => outbox.kick(),
+    onRecorded: anchor.recorded,
     owner,
     applyLeaseMs: options.applyLeaseMs ?? config.applyLeaseMs,
   });
@@ -193,6 +209,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       sweep = setInterval(runSweep, options.sweepMs ?? 30_000);
       sweep.unref();
       void runSweep();
+      anchor.start();
       ready = true;
       return typeof address === 'object' && address ? address.port : config.port;
     },
@@ -207,6 +224,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await app.stop();
       clearTimeout(cut);
       await workflow.idle();
+      anchor.stop();
+      await anchor.idle();
       outbox.kick();
       await outbox.settle();
       outbox.stop();

@@ -19,6 +19,8 @@ export interface AnchorDeps {
   log: (line: string) => void;
   /** How often to anchor; 0 turns the timer off (after-change anchors still happen). */
   intervalMs: number;
+  /** With several replicas, timed anchors come from one: the store's leader (after-change ones from whoever applied). */
+  leads?: () => Promise<boolean>;
   onError?: (error: unknown) => void;
 }
 
@@ -41,15 +43,30 @@ export class AuditAnchor {
 
   start(): void {
     if (this.#d.intervalMs > 0 && !this.#timer) {
-      this.#timer = setInterval(() => void this.anchor(), this.#d.intervalMs);
+      this.#timer = setInterval(() => void this.#timed(), this.#d.intervalMs);
       this.#timer.unref();
     }
-    void this.anchor();
+    void this.#timed();
+  }
+
+  async #timed(): Promise<void> {
+    try {
+      if (this.#d.leads && !(await this.#d.leads())) return;
+    } catch (error) {
+      this.#d.onError?.(error);
+      return;
+    }
+    await this.anchor();
   }
 
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Resolves when the anchor under way (if any) is written. */
+  idle(): Promise<void> {
+    return this.#running;
   }
 
   /** For WorkflowDeps.onRecorded: anchors once the entries include an applied change. */
