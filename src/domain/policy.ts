@@ -41,10 +41,12 @@ const awsAccount = z.strictObject({
 });
 
 const awsAccounts = z
-  .record(z.string().regex(/^\d{12}$/, { error: 'an AWS account ID of 12 digits (quote it in YAML)' }), awsAccount)
+  .record(z.string(), awsAccount)
   .superRefine((accounts, ctx) => {
     for (const [id, a] of Object.entries(accounts))
-      if (!a.role_arn.includes(`::${id}:role/`))
+      if (!/^\d{12}$/.test(id))
+        ctx.addIssue({ code: 'custom', path: [id], message: 'the key must be an AWS account ID of 12 digits (quote it in YAML)' });
+      else if (!a.role_arn.includes(`::${id}:role/`))
         ctx.addIssue({ code: 'custom', path: [id, 'role_arn'], message: `the role must be in AWS account ${id}` });
   })
   .optional();
