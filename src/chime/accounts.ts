@@ -21,7 +21,7 @@ import {
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Account, AccountChange } from '../domain/account.ts';
-import type { AccountPage, Accounts, OnBehalfOf } from '../workflow/ports.ts';
+import type { AccountPage, Accounts, AccountsFailure, OnBehalfOf } from '../workflow/ports.ts';
 import { AssumeRoleError, toFailure } from './errors.ts';
 import { roleSessionName, sessionTags, sourceIdentity } from './identity.ts';
 
@@ -115,8 +115,12 @@ export class ChimeAccounts implements Accounts {
     const operation = 'read the account (chime:GetAccount)';
     if (!this.#roles) return this.#getWith(this.#client, accountId, operation);
     const { awsAccountId, account } = await this.#locate(accountId);
-    if (!on && account) return account;
-    return this.#getWith(on ? this.#personClient(awsAccountId, on) : this.#reader(awsAccountId), accountId, operation, awsAccountId);
+    if (on) return this.#getWith(this.#personClient(awsAccountId, on), accountId, operation, awsAccountId);
+    if (account) return account;
+    return this.#getWith(this.#reader(awsAccountId), accountId, operation, awsAccountId).catch((error: AccountsFailure) => {
+      this.#forgetReaderAfter(error, awsAccountId);
+      throw error;
+    });
   }
 
   async update(accountId: string, change: AccountChange, on?: OnBehalfOf): Promise<{ account: Account; requestId?: string }> {
@@ -172,7 +176,9 @@ export class ChimeAccounts implements Accounts {
     results.forEach((r, i) => {
       const id = ids[i] as string;
       if (r.status === 'rejected') {
-        failures.push({ awsAccountId: id, message: toFailure(r.reason, { awsAccountId: id, operation }).userMessage });
+        const failure = toFailure(r.reason, { awsAccountId: id, operation });
+        this.#forgetReaderAfter(failure, id);
+        failures.push({ awsAccountId: id, message: failure.userMessage });
         return;
       }
       for (const a of r.value.Accounts ?? []) accounts.push(this.#learn(toAccount(a)));
@@ -211,12 +217,27 @@ export class ChimeAccounts implements Accounts {
     if (known && roles.awsAccounts[known]) return { awsAccountId: known };
     const ids = Object.keys(roles.awsAccounts);
     const operation = 'read the account (chime:GetAccount)';
-    const tries = await Promise.allSettled(ids.map((id) => this.#getWith(this.#reader(id), accountId, operation, id)));
+    const tries = await Promise.allSettled(
+      ids.map((id) =>
+        this.#getWith(this.#reader(id), accountId, operation, id).catch((error: AccountsFailure) => {
+          this.#forgetReaderAfter(error, id);
+          throw error;
+        }),
+      ),
+    );
     const found = tries.findIndex((t) => t.status === 'fulfilled');
     if (found >= 0) return { awsAccountId: ids[found] as string, account: (tries[found] as PromiseFulfilledResult<Account>).value };
     // Not found anywhere, unless some AWS account could not be asked: then say why that one failed, not "no such account".
     const failures = tries.map((t) => (t as PromiseRejectedResult).reason as { kind?: string });
     throw failures.find((f) => f.kind !== 'NotFound') ?? failures[0];
+  }
+
+  /**
+   * A read session Chime no longer accepts (revoked, or expired earlier than the SDK expects) is dropped, so the next
+   * read assumes the role afresh instead of failing until the SDK's own renewal.
+   */
+  #forgetReaderAfter(failure: AccountsFailure, awsAccountId: string): void {
+    if (failure.kind === 'Unauthorized') this.#readers.delete(awsAccountId);
   }
 
   /** The long-lived read session in one AWS account (the SDK refreshes its credentials before they expire). */

@@ -142,6 +142,23 @@ describe('the bot under AssumeRole, two AWS accounts', () => {
     assert.match(text, /AWS account 444455556666 could not be listed:\* Amazon Chime did not accept the bot's AWS credentials/);
     assert.match(text, /Acme Engineering/);
     assert.doesNotMatch(text, /Bravo Labs/);
+
+    // The refused read session is dropped: the next listing assumes B's role afresh and shows its accounts again.
+    const third = slack.ephemerals.length;
+    await user.command('U0ALICE', 'list Bravo', { channelId: 'C0OPS' });
+    const again = await slack.waitFor(() => slack.ephemerals.slice(third).find((e) => e.user === 'U0ALICE'));
+    assert.match(JSON.stringify(again.blocks), /Bravo Labs/);
+    assert.doesNotMatch(JSON.stringify(again.blocks), /could not be listed/);
+  });
+
+  it('the picker offers accounts from both AWS accounts, each option naming its AWS account', async () => {
+    await user.command('U0ALICE', '', { channelId: 'C0OPS' });
+    const picker = await modalOf(h(), 'U0ALICE', 'chime_change', (v) => /account_picker/.test(JSON.stringify(v.view.blocks)));
+    const suggestions = await user.suggest('U0ALICE', picker.id, 'pick_account', 'account_picker', '');
+    const options = suggestions.options as { text: { text: string }; value: string }[];
+    const text = (id: string) => options.find((o) => o.value === id)?.text.text;
+    assert.equal(text(IN_B), 'Bravo Labs (AWS 444455556666, Active)');
+    assert.equal(text(SAMPLE.team), 'Acme Sales (AWS 111122223333, Active)');
   });
 
   it('a role without sts:SetSourceIdentity: the change is refused in words naming it, the audit row kept, nothing changed', async () => {
