@@ -4,9 +4,10 @@
  * Run: node_modules/.bin/node --expose-gc --max-semi-space-size=8 test/chime/measure-clients.ts [--no-roles]
  */
 import { createAccounts } from '../../src/chime/accounts.ts';
+import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { startStsEmulator } from '../../src/emulators/sts/server.ts';
-import { SAMPLE } from '../../src/emulators/chime/seed.ts';
+
 const ROLE = 'arn:aws:iam::111122223333:role/bot';
 const sts = await startStsEmulator({ roles: { [ROLE]: {} } });
 const chime = await startChimeEmulator({ sts: sts.sessions });

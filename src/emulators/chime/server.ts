@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Account } from '@aws-sdk/client-chime';
+import type { StsSessions } from '../sts/server.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
 import type { ChimeErrorReply } from './errors.ts';
 import { errorResponse } from './errors.ts';
@@ -14,7 +15,6 @@ import { getAccount, listAccounts, updateAccount } from './operations.ts';
 import type { ChimeRoute } from './route.ts';
 import { authProblem, matchRoute } from './route.ts';
 import { seedAccounts, seedMembers } from './seed.ts';
-import type { StsSessions } from '../sts/server.ts';
 import type { ChimeCall, ChimeEmulator, TrailEntry } from './types.ts';
 
 export type { ChimeErrorName } from './errors.ts';
