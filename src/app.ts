@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
-import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
+import { AuditAnchor } from './audit/anchor.ts';
+import { type ChimeAccountsOptions, createAccounts } from './chime/accounts.ts';
 import type { Config } from './config.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
@@ -117,15 +118,25 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const store = await openStore(config.databaseUrl);
   // This replica's name in claims: unique among processes sharing the database.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const accounts = new ChimeAccounts(
-    createChimeClient({
-      region: config.aws.region,
-      timeoutMs: config.aws.timeoutMs,
-      maxAttempts: config.aws.maxAttempts,
-      ...options.chime,
-    }),
+  const accounts = createAccounts(
+    { region: config.aws.region, timeoutMs: config.aws.timeoutMs, maxAttempts: config.aws.maxAttempts, ...options.chime },
+    config.policy.aws_accounts,
   );
   const notifier = new Notifier(app.client, logger);
+  const auditChannelId = config.slack.auditChannelId;
+  const anchor = new AuditAnchor({
+    head: async () => (await store.history({ limit: 1 }))[0],
+    post: auditChannelId
+      ? async (text) => {
+          await store.record({ audit: [], posts: [{ kind: 'post', channelId: auditChannelId, text }] });
+          outbox.kick();
+        }
+      : undefined,
+    log: (line) => logger.info(line),
+    intervalMs: config.auditAnchorIntervalMs,
+    leads: () => store.lead(),
+    onError: (error) => logger.error('audit anchor failed', error),
+  });
   const outbox = new Outbox({
     store,
     client: app.client,
@@ -150,7 +161,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     onQueued: () => outbox.kick(),
     owner,
     applyLeaseMs: options.applyLeaseMs ?? config.applyLeaseMs,
-    onRecorded: (entries) => homeTabs.recorded(entries),
+    // Committed audit entries: the audit anchor after each applied change, and the Home tabs of those concerned.
+    onRecorded: (entries) => {
+      anchor.recorded(entries);
+      homeTabs.recorded(entries);
+    },
   });
   const deps: Deps = { workflow, notifier, logger };
 
@@ -230,6 +245,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       sweep = setInterval(runSweep, options.sweepMs ?? config.sweepMs);
       sweep.unref();
       void runSweep();
+      anchor.start();
       ready = true;
       return typeof address === 'object' && address ? address.port : config.port;
     },
@@ -246,6 +262,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await workflow.idle();
       homeTabs.stop();
       await homeTabs.settle();
+      anchor.stop();
+      await anchor.idle();
       outbox.kick();
       await outbox.settle();
       outbox.stop();

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDuration } from './domain/duration.ts';
 import { describePolicyErrors, type Policy, policySchema } from './domain/policy.ts';
 import { DATABASE_URL_FORMS, DEFAULT_DATABASE_URL, databaseKind } from './store/open.ts';
 
@@ -41,6 +42,18 @@ const envSchema = z.object({
     .refine((url) => databaseKind(url) !== undefined, { error: `must be ${DATABASE_URL_FORMS}` })
     .default(DEFAULT_DATABASE_URL),
   AUDIT_CHANNEL_ID: channelId.optional(),
+  AUDIT_ANCHOR_INTERVAL: z
+    .string()
+    .default('1h')
+    .transform((text, ctx) => {
+      if (text.trim() === 'off') return 0;
+      const ms = parseDuration(text);
+      if (ms === undefined || ms < 60_000) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration of at least a minute such as "15m" or "1h", or "off"' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   APPROVAL_CHANNEL_ID: channelId.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -65,6 +78,8 @@ export interface Config {
   outboxLeaseMs: number;
   /** How often the leader expires pending requests and settles interrupted ones. */
   sweepMs: number;
+  /** How often the audit chain's head is posted to the audit channel (and after each applied change); 0: only then. */
+  auditAnchorIntervalMs: number;
   /** DATABASE_URL: `sqlite:<path>` or `postgres://…` (holds the password: never log it). Open it with openStore. */
   databaseUrl: string;
   /** The SQLite file when databaseUrl is sqlite:, else ''. Kept until app.ts opens databaseUrl with openStore. */
@@ -114,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS, maxAttempts: e.AWS_MAX_ATTEMPTS },
       outboxLeaseMs: e.OUTBOX_LEASE_MS,
       sweepMs: e.SWEEP_INTERVAL_MS,
+      auditAnchorIntervalMs: e.AUDIT_ANCHOR_INTERVAL,
       applyLeaseMs: e.APPLY_LEASE_MS ?? longestApplyMs(e.CHIME_TIMEOUT_MS, e.AWS_MAX_ATTEMPTS),
       databaseUrl: e.DATABASE_URL,
       databasePath: sqlitePath(e.DATABASE_URL),

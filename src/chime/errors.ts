@@ -97,8 +97,50 @@ export function describe(kind: FailureKind, context: { accountId?: string; opera
   }
 }
 
-export function toFailure(error: unknown, context: { accountId?: string; operation: string }): AccountsFailure {
+/** AssumeRole of a configured role failed: no Chime call was made with it. */
+export class AssumeRoleError extends Error {
+  readonly roleArn: string;
+  constructor(roleArn: string, cause: unknown) {
+    super(`AssumeRole ${roleArn} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'AssumeRoleError';
+    this.roleArn = roleArn;
+  }
+}
+
+const STS_PERMISSIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'];
+
+/** Words for a refused or failed AssumeRole, naming the permission STS says is missing when it says so. */
+function assumeRoleFailure(error: AssumeRoleError, context: { awsAccountId?: string; operation: string }): AccountsFailure {
+  const cause = (error.cause ?? {}) as SdkLikeError;
+  const inAccount = context.awsAccountId ? ` in AWS account ${context.awsAccountId}` : '';
+  const status = cause.$metadata?.httpStatusCode;
+  const denied = cause.name === 'AccessDenied' || cause.name === 'AccessDeniedException' || status === 403;
+  const permission = /perform: (sts:[A-Za-z]+)/.exec(cause.message ?? '')?.[1];
+  let userMessage: string;
+  if (denied) {
+    const what = permission
+      ? `${permission} is not allowed`
+      : `one of ${STS_PERMISSIONS.join(', ')} is not allowed (or the external id does not match)`;
+    userMessage =
+      `Nothing was changed: AWS refused the bot the role ${error.roleArn}${inAccount}, so it could not ${context.operation}. ` +
+      `${what} for the bot's identity. Ask whoever runs the bot to allow ${permission ?? STS_PERMISSIONS.join(', ')} ` +
+      "in the role's trust policy and in the bot's own IAM policy (see the README's AWS identity section).";
+  } else {
+    const kind = kindOf(cause);
+    userMessage = `Nothing was changed: the bot could not assume the role ${error.roleArn}${inAccount} (${kind === 'Unknown' ? 'STS answered with an error' : describe(kind, { operation: 'assume the role (sts:AssumeRole)' })}).`;
+  }
+  return new AccountsFailure({
+    kind: denied ? 'Forbidden' : kindOf(cause),
+    userMessage,
+    requestId: cause.$metadata?.requestId,
+    status,
+    cause: error,
+  });
+}
+
+export function toFailure(error: unknown, context: { accountId?: string; awsAccountId?: string; operation: string }): AccountsFailure {
   if (error instanceof AccountsFailure) return error;
+  if (error instanceof AssumeRoleError) return assumeRoleFailure(error, context);
   const e = (error ?? {}) as SdkLikeError;
   const kind = kindOf(error);
   return new AccountsFailure({

@@ -67,6 +67,27 @@ function escalationProblems(a: {
   }
   return out;
 }
+/** One AWS account whose Chime accounts the bot manages, through AssumeRole of this role. */
+const awsAccount = z.strictObject({
+  role_arn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+    error: 'a role ARN such as arn:aws:iam::111122223333:role/chime-account-bot',
+  }),
+  external_id: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: 'an external id of 2 to 1224 characters of letters, digits and +=,.@:/-_' })
+    .optional(),
+});
+
+const awsAccounts = z
+  .record(z.string(), awsAccount)
+  .superRefine((accounts, ctx) => {
+    for (const [id, a] of Object.entries(accounts))
+      if (!/^\d{12}$/.test(id))
+        ctx.addIssue({ code: 'custom', path: [id], message: 'the key must be an AWS account ID of 12 digits (quote it in YAML)' });
+      else if (!a.role_arn.includes(`::${id}:role/`))
+        ctx.addIssue({ code: 'custom', path: [id, 'role_arn'], message: `the role must be in AWS account ${id}` });
+  })
+  .optional();
 
 export const policySchema = z
   .strictObject({
@@ -99,6 +120,8 @@ export const policySchema = z
       })
       .prefault({}),
     accounts: z.array(z.string().min(1)).default(['*']),
+    /** When set, every Chime call goes through AssumeRole of the AWS account's role (see src/chime/accounts.ts). */
+    aws_accounts: awsAccounts,
   })
   .superRefine((policy, ctx) => {
     const problem = unmeetableApproval(policy);

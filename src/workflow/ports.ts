@@ -22,6 +22,8 @@ export interface OnBehalfOf {
 export interface AccountPage {
   accounts: Account[];
   nextToken?: string;
+  /** With several AWS accounts: those whose accounts could not be listed, in words; the others' rows are still here. */
+  failures?: { awsAccountId: string; message: string }[];
 }
 
 export interface Accounts {

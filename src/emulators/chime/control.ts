@@ -7,13 +7,14 @@ import { faultSchema } from './faults.ts';
 import { jsonOrText, sendJson } from './http.ts';
 import { safeDecode } from './route.ts';
 import { AWS_ACCOUNT_ID } from './seed.ts';
-import type { ChimeCall } from './types.ts';
+import type { ChimeCall, TrailEntry } from './types.ts';
 
 export const CONTROL_PREFIX = '/_emulator/';
 
 export interface ControlTarget {
   accounts: Map<string, Account>;
   calls: ChimeCall[];
+  trail: TrailEntry[];
   faults: FaultList;
   reset(): void;
 }
@@ -36,7 +37,7 @@ const accountSchema = z.strictObject({
 
 /**
  * POST /_emulator/faults (JSON ChimeFault), GET|DELETE /_emulator/faults, POST /_emulator/reset,
- * GET /_emulator/calls, GET /_emulator/accounts, GET|PUT /_emulator/accounts/{id}.
+ * GET /_emulator/calls, GET /_emulator/trail, GET /_emulator/accounts, GET|PUT /_emulator/accounts/{id}.
  */
 export function handleControl(
   target: ControlTarget,
@@ -67,6 +68,7 @@ export function handleControl(
     return send(200, { ok: true });
   }
   if (route === 'GET calls') return send(200, target.calls);
+  if (route === 'GET trail') return send(200, target.trail);
   if (route === 'GET accounts') return send(200, [...target.accounts.values()]);
   if (accountId !== undefined && method === 'GET') {
     const account = target.accounts.get(accountId);

@@ -17,12 +17,18 @@ const MAX_PAGE_SIZE = 200;
 const badRequest = (message: string): ChimeErrorReply => ({ error: 'BadRequest', message });
 const notFound = (accountId: string): ChimeErrorReply => ({ error: 'NotFound', message: `Account ${accountId} not found.` });
 
-export function getAccount(state: ChimeState, accountId: string): OpResult {
+/** The account, if it is in the caller's AWS account (another AWS account's accounts are invisible, as on AWS). */
+function visible(state: ChimeState, accountId: string, awsAccountId?: string): Account | undefined {
   const account = state.accounts.get(accountId);
+  return account && (awsAccountId === undefined || account.AwsAccountId === awsAccountId) ? account : undefined;
+}
+
+export function getAccount(state: ChimeState, accountId: string, awsAccountId?: string): OpResult {
+  const account = visible(state, accountId, awsAccountId);
   return account ? { body: { Account: account } } : notFound(accountId);
 }
 
-export function updateAccount(state: ChimeState, accountId: string, rawBody: string): OpResult {
+export function updateAccount(state: ChimeState, accountId: string, rawBody: string, awsAccountId?: string): OpResult {
   const input = parseObject(rawBody);
   if (!input) return badRequest('The request body must be a JSON object.');
   const name = input['Name'] ?? undefined;
@@ -31,7 +37,7 @@ export function updateAccount(state: ChimeState, accountId: string, rawBody: str
   const invalid = validateName(name) ?? validateLicense(license);
   if (invalid) return badRequest(invalid);
 
-  const account = state.accounts.get(accountId);
+  const account = visible(state, accountId, awsAccountId);
   if (!account) return notFound(accountId);
   if (account.AccountStatus === 'Suspended') return badRequest(`Account ${accountId} is suspended.`);
   const supported = account.SupportedLicenses ?? [];
@@ -44,7 +50,7 @@ export function updateAccount(state: ChimeState, accountId: string, rawBody: str
   return { body: { Account: account } };
 }
 
-export function listAccounts(state: ChimeState, query: URLSearchParams): OpResult {
+export function listAccounts(state: ChimeState, query: URLSearchParams, awsAccountId?: string): OpResult {
   const pageSize = parsePageSize(query.get('max-results'));
   if (pageSize === undefined) return badRequest('MaxResults must be an integer between 1 and 200.');
   const offset = decodeNextToken(query.get('next-token'));
@@ -54,7 +60,10 @@ export function listAccounts(state: ChimeState, query: URLSearchParams): OpResul
 
   const prefix = query.get('name') ?? '';
   const matching = [...state.accounts.values()].filter(
-    (a) => (a.Name ?? '').startsWith(prefix) && (email === null || isMember(state, a, email)),
+    (a) =>
+      (awsAccountId === undefined || a.AwsAccountId === awsAccountId) &&
+      (a.Name ?? '').startsWith(prefix) &&
+      (email === null || isMember(state, a, email)),
   );
   const page = matching.slice(offset, offset + pageSize);
   const next = offset + pageSize;

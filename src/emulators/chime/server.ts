@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Account } from '@aws-sdk/client-chime';
+import type { StsSessions } from '../sts/server.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
 import type { ChimeErrorReply } from './errors.ts';
 import { errorResponse } from './errors.ts';
@@ -14,11 +15,11 @@ import { getAccount, listAccounts, updateAccount } from './operations.ts';
 import type { ChimeRoute } from './route.ts';
 import { authProblem, matchRoute } from './route.ts';
 import { seedAccounts, seedMembers } from './seed.ts';
-import type { ChimeCall, ChimeEmulator } from './types.ts';
+import type { ChimeCall, ChimeEmulator, TrailEntry } from './types.ts';
 
 export type { ChimeErrorName } from './errors.ts';
 export type { ChimeFault, ChimeOperation } from './faults.ts';
-export type { ChimeCall, ChimeEmulator } from './types.ts';
+export type { ChimeCall, ChimeEmulator, TrailEntry } from './types.ts';
 
 export interface ChimeEmulatorOptions {
   port?: number;
@@ -27,6 +28,10 @@ export interface ChimeEmulatorOptions {
   accounts?: Account[];
   /** Seed users per AccountId for the `user-email` filter (default: seedMembers() with the default accounts, else none). */
   members?: Record<string, string[]>;
+  /** Sessions the STS emulator issued: calls signed with their access keys act in the role's AWS account. */
+  sts?: StsSessions;
+  /** The AWS account of calls made with any other (base) credentials; default: every account is visible. */
+  baseAwsAccountId?: string;
 }
 
 export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promise<ChimeEmulator> {
@@ -34,6 +39,8 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
   const seedMemberMap = opts.members ?? (opts.accounts ? {} : seedMembers());
   const state: ChimeState = { accounts: new Map(), members: new Map() };
   const calls: ChimeCall[] = [];
+  const trail: TrailEntry[] = [];
+  const sessions: StsSessions = opts.sts ?? new Map();
   const faults = new FaultList();
   const sleeper = new Sleeper();
 
@@ -43,11 +50,12 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
     state.members.clear();
     for (const [id, emails] of Object.entries(seedMemberMap)) state.members.set(id, [...emails]);
     calls.length = 0;
+    trail.length = 0;
     faults.clear();
   };
   reset();
 
-  const control = { accounts: state.accounts, calls, faults, reset };
+  const control = { accounts: state.accounts, calls, trail, faults, reset };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -72,6 +80,32 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
 
     const unauthenticated = authProblem(req.headers.authorization);
     if (unauthenticated) return replyError({ error: 'UnauthorizedClient', message: unauthenticated });
+    // Who made the call, as CloudTrail's userIdentity would show it: an assumed-role session, or the base credentials.
+    const accessKeyId = accessKeyOf(req.headers.authorization);
+    const session = sessions.get(accessKeyId);
+    if (session && session.expiration.getTime() <= Date.now())
+      return replyError({ error: 'UnauthorizedClient', message: 'The security token included in the request is expired.' });
+    const callerAccount = session ? session.awsAccountId : opts.baseAwsAccountId;
+    const entry: TrailEntry = session
+      ? {
+          at: new Date(at).toISOString(),
+          operation: route?.operation ?? 'Unknown',
+          identityType: 'AssumedRole',
+          accessKeyId,
+          awsAccountId: session.awsAccountId,
+          roleArn: session.roleArn,
+          sessionName: session.sessionName,
+          sourceIdentity: session.sourceIdentity,
+          tags: session.tags,
+          status: 0,
+        }
+      : { at: new Date(at).toISOString(), operation: route?.operation ?? 'Unknown', identityType: 'Base', accessKeyId, status: 0 };
+    if (callerAccount && !session) entry.awsAccountId = callerAccount;
+    if (route?.accountId !== undefined) entry.accountId = route.accountId;
+    trail.push(entry);
+    res.once('finish', () => {
+      entry.status = res.statusCode;
+    });
     if (!route) {
       const message = `No such operation: ${method} ${url.pathname}`;
       return reply(404, { Code: 'NotFound', Message: message }, { 'x-amzn-errortype': 'UnknownOperationException' });
@@ -85,7 +119,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
       return replyError({ error: fault.error, message: fault.message, retryAfterSeconds: fault.retryAfterSeconds });
     }
 
-    const result = runOperation(state, route, url, rawBody);
+    const result = runOperation(state, route, url, rawBody, callerAccount);
     if ('error' in result) return replyError(result);
     reply(200, result.body);
   }
@@ -113,6 +147,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
     accounts: state.accounts,
     members: state.members,
     calls,
+    trail,
     addFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
     reset,
@@ -125,15 +160,19 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
   };
 }
 
-function runOperation(state: ChimeState, route: ChimeRoute, url: URL, rawBody: string): OpResult {
+function runOperation(state: ChimeState, route: ChimeRoute, url: URL, rawBody: string, awsAccountId?: string): OpResult {
   switch (route.operation) {
     case 'GetAccount':
-      return getAccount(state, route.accountId ?? '');
+      return getAccount(state, route.accountId ?? '', awsAccountId);
     case 'UpdateAccount':
-      return updateAccount(state, route.accountId ?? '', rawBody);
+      return updateAccount(state, route.accountId ?? '', rawBody, awsAccountId);
     case 'ListAccounts':
-      return listAccounts(state, url.searchParams);
+      return listAccounts(state, url.searchParams, awsAccountId);
   }
+}
+
+function accessKeyOf(authorization: string | undefined): string {
+  return /Credential=([^/\s,]+)\//.exec(authorization ?? '')?.[1] ?? '';
 }
 
 function recordCall(

@@ -16,6 +16,23 @@ export interface ChimeCall {
   at: number;
 }
 
+/** Who made one Chime call, as CloudTrail records it (GET /_emulator/trail). */
+export interface TrailEntry {
+  at: string;
+  operation: string;
+  accountId?: string;
+  /** AssumedRole: credentials the STS emulator issued; Base: any other credentials. */
+  identityType: 'AssumedRole' | 'Base';
+  accessKeyId: string;
+  /** The AWS account the call acted in (the role's; for Base, the emulator's baseAwsAccountId if set). */
+  awsAccountId?: string;
+  roleArn?: string;
+  sessionName?: string;
+  sourceIdentity?: string;
+  tags?: Record<string, string>;
+  status: number;
+}
+
 export interface ChimeEmulator {
   /** e.g. http://127.0.0.1:PORT */
   url: string;
@@ -25,6 +42,8 @@ export interface ChimeEmulator {
   members: Map<string, string[]>;
   /** Every Chime request received, in order. */
   calls: ChimeCall[];
+  /** Who made each Chime call, in order (CloudTrail's view). */
+  trail: TrailEntry[];
   addFault(f: ChimeFault): void;
   clearFaults(): void;
   /** Reseed accounts, clear calls and faults. */

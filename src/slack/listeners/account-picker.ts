@@ -7,8 +7,9 @@ import type { PlainTextOption } from '@slack/types';
 import { FORM_EXPIRED } from '../../workflow/outcomes.ts';
 import { ACCOUNT_ID } from '../command-text.ts';
 import { actorOf, type Deps, refusalText } from '../context.ts';
+import { accountOptionText } from '../views/account.ts';
 import { messageView } from '../views/modals.ts';
-import { clip, plain } from '../views/text.ts';
+import { plain } from '../views/text.ts';
 import { formView, updateView } from './change-modal.ts';
 
 export function accountOptionsListener(deps: Deps) {
@@ -22,7 +23,7 @@ export function accountOptionsListener(deps: Deps) {
     }
     const options: PlainTextOption[] = found.value
       .filter((a) => a.accountId.length <= 75)
-      .map((a) => ({ text: plain(clip(`${a.name} (${a.status ?? '?'})`, 75), 75), value: a.accountId }));
+      .map((a) => ({ text: plain(accountOptionText(a), 75), value: a.accountId }));
     await ack({ options });
   };
 }

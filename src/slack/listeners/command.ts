@@ -59,6 +59,6 @@ export async function listPage(deps: Deps, respond: Respond, actor: Actor, prefi
     response_type: 'ephemeral',
     replace_original: Boolean(nextToken),
     text: `${page.value.accounts.length} Chime account(s)`,
-    blocks: accountListBlocks(page.value.accounts, { prefix, nextToken: page.value.nextToken }),
+    blocks: accountListBlocks(page.value.accounts, { prefix, nextToken: page.value.nextToken, failures: page.value.failures }),
   });
 }

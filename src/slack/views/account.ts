@@ -64,16 +64,31 @@ export function changeSummaryBlocks(input: {
 
 export const LIST_PAGE_SIZE = 20;
 
-/** `/chime-account list`: one line per account with an Update button, and a button for the next page. */
-export function accountListBlocks(accounts: Account[], query: { prefix?: string; nextToken?: string }): KnownBlock[] {
+/** The account picker's option: name, AWS account and status, within Slack's 75 characters. */
+export function accountOptionText(a: Account): string {
+  return clip(`${a.name} (${a.awsAccountId ? `AWS ${a.awsAccountId}, ` : ''}${a.status ?? '?'})`, 75);
+}
+
+/**
+ * `/chime-account list`: one line per account (naming its AWS account) with an Update button, a line for each AWS
+ * account that could not be listed, and a button for the next page.
+ */
+export function accountListBlocks(
+  accounts: Account[],
+  query: { prefix?: string; nextToken?: string; failures?: { awsAccountId: string; message: string }[] },
+): KnownBlock[] {
   const title = query.prefix ? `Chime accounts whose name starts with “${esc(query.prefix)}”` : 'Chime accounts';
-  if (accounts.length === 0) return [{ type: 'section', text: md(`${title}: none found.`) }];
-  const blocks: KnownBlock[] = [{ type: 'section', text: md(`*${title}*`) }];
+  const failed: KnownBlock[] = (query.failures ?? []).map((f) => ({
+    type: 'section',
+    text: md(`:warning: *AWS account ${esc(f.awsAccountId)} could not be listed:* ${esc(f.message)}`),
+  }));
+  if (accounts.length === 0) return [{ type: 'section', text: md(`${title}: none found.`) }, ...failed];
+  const blocks: KnownBlock[] = [{ type: 'section', text: md(`*${title}*`) }, ...failed];
   for (const a of accounts)
     blocks.push({
       type: 'section',
       text: md(
-        `*${esc(a.name)}*\n\`${esc(a.accountId)}\` · ${esc(a.type ?? '—')} · ${esc(a.status ?? '—')} · ${esc(a.defaultLicense ?? 'no license')}`,
+        `*${esc(a.name)}*\n\`${esc(a.accountId)}\` · AWS ${esc(a.awsAccountId || '—')} · ${esc(a.type ?? '—')} · ${esc(a.status ?? '—')} · ${esc(a.defaultLicense ?? 'no license')}`,
       ),
       accessory: { type: 'button', action_id: ids.action.updateFromList, text: plain('Update…'), value: a.accountId },
     });
