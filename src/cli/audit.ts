@@ -1,6 +1,6 @@
 /**
- * `npm run audit -- export [--since DATE] [--account ID]`: the audit log as JSON Lines on stdout.
- * `npm run audit -- verify`: checks the hash chain; exit 1 and the first bad row when it is broken.
+ * `npm run audit-log -- export [--since DATE] [--account ID]`: the audit log as JSON Lines on stdout.
+ * `npm run audit-log -- verify`: checks the hash chain; exit 1 and the first bad row when it is broken.
  * Reads DATABASE_URL (from the environment or .env) like the bot; needs no Slack or AWS settings.
  */
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { DEFAULT_DATABASE_URL, openStore } from '../store/open.ts';
 
 dotenv.config({ quiet: true });
 
-const USAGE = 'usage: npm run audit -- export [--since YYYY-MM-DD] [--account ID] | verify';
+const USAGE = 'usage: npm run audit-log -- export [--since YYYY-MM-DD] [--account ID] | verify';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
