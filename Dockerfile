@@ -41,4 +41,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # period of at least 10 s (`docker stop -t 10`, compose stop_grace_period, Kubernetes terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
 # The same Node flags as `npm start` (package.json); test/ship/image.test.ts checks they agree.
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--optimize-for-size", "dist/main.js"]
