@@ -11,6 +11,9 @@ import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
 import type { Config } from './config.ts';
+// ship (issue 9): truthful health and start-up
+import { Health, watchChime } from './ops/health.ts';
+import { initSlack, watchSlack } from './ops/startup.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
 import { SlackDirectory } from './slack/directory.ts';
@@ -35,9 +38,6 @@ import { cardMessage } from './slack/views/requests.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { ChangeWorkflow } from './workflow/changes.ts';
-// ship (issue 9): truthful health and start-up
-import { Health, watchChime } from './ops/health.ts';
-import { initSlack, watchSlack } from './ops/startup.ts';
 
 export interface BotOptions {
   /** Overrides for the Chime client (tests: static credentials, one attempt). */
