@@ -10,8 +10,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import { AuditAnchor } from './audit/anchor.ts';
-import { type ChimeAccountsOptions, createAccounts } from './chime/accounts.ts';
+import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './chime/accounts.ts';
 import type { Config } from './config.ts';
+// ship (issue 9): truthful health and start-up
+import { Health, watchChime } from './ops/health.ts';
+import { initSlack, watchSlack } from './ops/startup.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
 import { SlackDirectory } from './slack/directory.ts';
@@ -49,6 +52,8 @@ export interface BotOptions {
   applyLeaseMs?: number;
   /** App Home refreshes of one person within this window become one publish; default 500 ms. */
   homeDebounceMs?: number;
+  /** How often /healthz's Slack check (auth.test) runs while the bot runs; default 60 s. */
+  slackCheckMs?: number;
 }
 
 export interface Bot {
@@ -59,7 +64,9 @@ export interface Bot {
   homeTabs: HomeTabs;
   /** Resolves once no listener, background apply or outbox pass is running (tests, graceful shutdown). */
   idle(): Promise<void>;
-  /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
+  /** What /healthz reports. */
+  health: Health;
+  /** Checks the bot token (auth.test; a refused token throws a StartupError), then starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   start(): Promise<number | undefined>;
   /** Graceful: stops taking requests, finishes the work in flight, flushes what it can, closes the store. */
   stop(): Promise<void>;
@@ -70,15 +77,17 @@ type Button = BlockAction<ButtonAction>;
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
-  let ready = false;
+  // ship: /healthz names what is broken (ops/health.ts); filled in below once the store and Chime client exist.
+  let health: Health | undefined;
   const socketMode = Boolean(config.slack.appToken);
   const customRoutes = [
     {
       path: '/healthz',
       method: ['GET'],
-      handler: (_req: IncomingMessage, res: ServerResponse) => {
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
-        res.end(ready ? 'ok' : 'starting');
+      handler: (req: IncomingMessage, res: ServerResponse) => {
+        if (health) return health.handler(req, res);
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"status":"starting"}\n');
       },
     },
   ];
@@ -96,6 +105,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     appToken: config.slack.appToken,
     socketMode,
     logLevel: LEVELS[config.logLevel],
+    // start() runs Bolt's auth.test itself (initSlack), so a bad token stops the bot and an unreachable Slack is retried.
+    deferInitialization: true,
     // The bot keeps no conversation state; Bolt's default store would do work on every request for nothing.
     convoStore: false,
     clientOptions: {
@@ -118,10 +129,23 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const store = await openStore(config.databaseUrl);
   // This replica's name in claims: unique among processes sharing the database.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const accounts = createAccounts(
-    { region: config.aws.region, timeoutMs: config.aws.timeoutMs, maxAttempts: config.aws.maxAttempts, ...options.chime },
-    config.policy.aws_accounts,
+  const chimeOptions = {
+    region: config.aws.region,
+    timeoutMs: config.aws.timeoutMs,
+    maxAttempts: config.aws.maxAttempts,
+    ...options.chime,
+  };
+  const chimeClient = createChimeClient(chimeOptions);
+  const awsAccounts = config.policy.aws_accounts;
+  // With the policy's aws_accounts, changes run under AssumeRole of each AWS account's role (chime/accounts.ts).
+  const accounts = new ChimeAccounts(
+    chimeClient,
+    awsAccounts && Object.keys(awsAccounts).length > 0 ? { options: chimeOptions, awsAccounts } : undefined,
   );
+  // ship: /healthz asks the store's ping and Chime's credential chain, and hears how each Chime call ended.
+  const botHealth = new Health({ store: () => store.ping(), chimeCredentials: () => chimeClient.config.credentials() });
+  health = botHealth;
+  watchChime(chimeClient, botHealth);
   const notifier = new Notifier(app.client, logger);
   const auditChannelId = config.slack.auditChannelId;
   const anchor = new AuditAnchor({
@@ -204,6 +228,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   let soon: NodeJS.Timeout | undefined;
   let server: Server | undefined;
   let stopping = false;
+  let slackWatch: NodeJS.Timeout | undefined;
+  const starting = new AbortController();
+  let listening = false;
   /**
    * Expiry and reconcile, on one replica at a time (the store's leadership: an advisory lock in PostgreSQL). When a
    * claim left by a dead process runs out before the next sweep, the sweep runs again right then.
@@ -237,8 +264,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         await outbox.settle();
       } while (handling.size > 0);
     },
+    health: botHealth,
     async start() {
+      await initSlack(app, botHealth, { log: (line) => logger.warn(line), signal: starting.signal });
       const started = (await app.start(config.port)) as Server | undefined;
+      listening = true;
       server = socketMode ? undefined : started;
       const address = server?.address();
       outbox.start();
@@ -246,14 +276,22 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       sweep.unref();
       void runSweep();
       anchor.start();
-      ready = true;
+      slackWatch = watchSlack(app, botHealth, options.slackCheckMs);
+      botHealth.phase = 'running';
       return typeof address === 'object' && address ? address.port : config.port;
     },
     async stop() {
-      ready = false;
+      botHealth.phase = 'stopping';
       stopping = true;
       clearInterval(sweep);
       clearTimeout(soon);
+      clearInterval(slackWatch);
+      if (!listening) {
+        // Stopped while start() still waited for Slack: nothing was taken in, nothing to finish.
+        starting.abort();
+        await store.close();
+        return;
+      }
       // app.stop() waits for every open connection to end: a client that never finishes sending its request must
       // not hold the shutdown up. Past Bolt's 3 s ack window every request it received has been answered.
       const cut = setTimeout(() => server?.closeAllConnections(), 3_500);

@@ -2,7 +2,7 @@
  * The audit anchor: the head of the audit hash chain (its newest row's seq and hash), posted outside the database —
  * to AUDIT_CHANNEL_ID through the outbox, or to the log when there is no channel — at a set interval and after every
  * applied change. Whoever can rewrite the database can recompute every hash, but cannot change what Slack already
- * holds: `npm run audit -- verify --anchors FILE` checks the database against those posts (`checkAnchors`).
+ * holds: `npm run audit-log -- verify --anchors FILE` checks the database against those posts (`checkAnchors`).
  */
 import type { AuditEntry, AuditRow } from '../domain/audit.ts';
 
@@ -26,7 +26,7 @@ export interface AnchorDeps {
 
 /** `:link: Audit anchor: seq=42 hash=<64 hex>` — plain words and digits, nothing Slack would reformat. */
 export function anchorText(head: ChainHead): string {
-  return `:link: Audit anchor: seq=${head.seq} hash=${head.hash} (the audit log's newest row; \`npm run audit -- verify --anchors\` checks the database against these posts)`;
+  return `:link: Audit anchor: seq=${head.seq} hash=${head.hash} (the audit log's newest row; \`npm run audit-log -- verify --anchors\` checks the database against these posts)`;
 }
 
 const ANCHOR = /seq=(\d{1,15}) hash=([0-9a-f]{64})/;

@@ -1,6 +1,6 @@
 /**
- * `npm run audit -- export [--since DATE] [--account ID]`: the audit log as JSON Lines on stdout.
- * `npm run audit -- verify [--anchors FILE]`: checks the hash chain; exit 1 and the first bad row when it is broken.
+ * `npm run audit-log -- export [--since DATE] [--account ID]`: the audit log as JSON Lines on stdout.
+ * `npm run audit-log -- verify [--anchors FILE]`: checks the hash chain; exit 1 and the first bad row when it is broken.
  * With --anchors (the audit channel's anchor posts as Slack exports them, or a JSON list of {seq, hash}), also checks
  * the database against what Slack recorded: a chain rewritten with every hash recomputed, or its newest rows deleted,
  * fails. A database file that does not exist is an error (exit 2), not an empty, "intact" log.
@@ -15,7 +15,7 @@ import { DEFAULT_DATABASE_URL, databaseKind, openStore } from '../store/open.ts'
 
 dotenv.config({ quiet: true });
 
-const USAGE = 'usage: npm run audit -- export [--since YYYY-MM-DD] [--account ID] | verify [--anchors FILE]';
+const USAGE = 'usage: npm run audit-log -- export [--since YYYY-MM-DD] [--account ID] | verify [--anchors FILE]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({

@@ -1,5 +1,5 @@
 /**
- * The audit anchor and `npm run audit -- verify --anchors`: real SQLite files, the real CLI in a child process.
+ * The audit anchor and `npm run audit-log -- verify --anchors`: real SQLite files, the real CLI in a child process.
  * A chain rewritten with every hash recomputed, or with its newest rows deleted, passes the plain verify (that is
  * the gap) and fails against the anchors Slack holds.
  */

@@ -1,4 +1,4 @@
-/** The audit store: survives restarts, refuses changes to its rows, and `npm run audit` exports and verifies it. */
+/** The audit store: survives restarts, refuses changes to its rows, and `npm run audit-log` exports and verifies it. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,7 +45,7 @@ describe('audit store', () => {
     db.close();
   });
 
-  it('npm run audit: export as JSON Lines (filtered) and verify', async () => {
+  it('npm run audit-log: export as JSON Lines (filtered) and verify', async () => {
     const db = join(h.dir, 'bot.db');
     const all = await auditCli(db, 'export');
     assert.equal(all.code, 0);
