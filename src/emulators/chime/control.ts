@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Account } from '@aws-sdk/client-chime';
 import { z } from 'zod';
-import type { FaultList } from './faults.ts';
+import type { ChimeFaults } from './faults.ts';
 import { faultSchema } from './faults.ts';
 import { jsonOrText, sendJson } from './http.ts';
 import { safeDecode } from './route.ts';
@@ -15,7 +15,7 @@ export interface ControlTarget {
   accounts: Map<string, Account>;
   calls: ChimeCall[];
   trail: TrailEntry[];
-  faults: FaultList;
+  faults: ChimeFaults;
   reset(): void;
 }
 

@@ -1,5 +1,7 @@
 /** Injected faults: which requests they hit, and how many times. */
+
 import { z } from 'zod';
+import { FaultList } from '../faults.ts';
 import type { ChimeErrorName } from './errors.ts';
 import { CHIME_ERROR_NAMES } from './errors.ts';
 
@@ -35,36 +37,16 @@ export const faultSchema = z.strictObject({
   times: z.number().int().nonnegative().optional(),
 }) satisfies z.ZodType<ChimeFault>;
 
-/** Faults in the order they were added; the first live match handles a request. */
-export class FaultList {
-  #faults: ChimeFault[] = [];
-
-  add(fault: ChimeFault): void {
-    this.#faults.push(faultSchema.parse(fault));
+/** The Chime emulator's faults: the shared list, validated as they are added, matched by operation and account. */
+export class ChimeFaults extends FaultList<ChimeFault> {
+  constructor() {
+    super((fault) => faultSchema.parse(fault));
   }
 
-  clear(): void {
-    this.#faults = [];
-  }
-
-  list(): ChimeFault[] {
-    return this.#faults.map((f) => ({ ...f }));
-  }
-
-  /** Finds the first fault matching the request, counts one use of it, and returns it. */
-  take(operation: ChimeOperation, accountId: string | undefined): ChimeFault | undefined {
-    const index = this.#faults.findIndex(
-      (f) =>
-        (f.times === undefined || f.times > 0) &&
-        (f.operation === undefined || f.operation === operation) &&
-        (f.accountId === undefined || f.accountId === accountId),
+  /** The first live fault for this request, with one use counted. */
+  takeFor(operation: ChimeOperation, accountId: string | undefined): ChimeFault | undefined {
+    return this.take(
+      (f) => (f.operation === undefined || f.operation === operation) && (f.accountId === undefined || f.accountId === accountId),
     );
-    const fault = this.#faults[index];
-    if (!fault) return undefined;
-    if (fault.times !== undefined) {
-      fault.times -= 1;
-      if (fault.times === 0) this.#faults.splice(index, 1);
-    }
-    return fault;
   }
 }

@@ -8,7 +8,7 @@ import type { StsSessions } from '../sts/server.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
 import type { ChimeErrorReply } from './errors.ts';
 import { errorResponse } from './errors.ts';
-import { FaultList } from './faults.ts';
+import { ChimeFaults } from './faults.ts';
 import { jsonOrText, readBody, sendJson } from './http.ts';
 import type { ChimeState, OpResult } from './operations.ts';
 import { getAccount, listAccounts, updateAccount } from './operations.ts';
@@ -41,7 +41,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
   const calls: ChimeCall[] = [];
   const trail: TrailEntry[] = [];
   const sessions: StsSessions = opts.sts ?? new Map();
-  const faults = new FaultList();
+  const faults = new ChimeFaults();
   const sleeper = new Sleeper();
 
   const reset = (): void => {
@@ -112,7 +112,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
     }
 
     // After a latency fault the operation still takes effect even if the client gave up, as on a real service.
-    const fault = faults.take(route.operation, route.accountId);
+    const fault = faults.takeFor(route.operation, route.accountId);
     if (fault?.latencyMs && !(await sleeper.sleep(fault.latencyMs))) return; // emulator closed meanwhile
     if (fault?.hang) return; // leave the socket open; close() destroys it
     if (fault?.error) {

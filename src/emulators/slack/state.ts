@@ -1,4 +1,5 @@
 /** The emulated workspace: users, channels, messages, views, triggers, response URLs, faults. */
+import { FaultList } from '../faults.ts';
 import { HomeStore } from './home.ts';
 import { DEFAULT_BOT_TOKEN, DEFAULT_BOT_USER_ID, DEFAULT_SEED, DEFAULT_TEAM_ID, seedState } from './seed.ts';
 import type { EmuCall, EmuChannel, EmuEphemeral, EmuMessage, EmuUser, EmuView, JsonObject, SlackFault, SlackSeed } from './types.ts';
@@ -53,7 +54,10 @@ export class EmulatorState {
   homeTabEnabled: boolean;
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseUrl>();
-  faults: SlackFault[] = [];
+  readonly faults = new FaultList<SlackFault>((f) => {
+    if (!f.method) throw new Error('addFault: method is required (or "*")');
+    return f;
+  });
   #seed: SlackSeed;
   #lastTsMicros = 0;
 
@@ -92,7 +96,7 @@ export class EmulatorState {
     this.homeStore.clear();
     this.triggers.clear();
     this.responseUrls.clear();
-    this.faults = [];
+    this.faults.clear();
   }
 
   /** Message timestamps: '1700000000.000100', strictly increasing. */
@@ -192,21 +196,16 @@ export class EmulatorState {
   }
 
   addFault(f: SlackFault): void {
-    if (!f.method) throw new Error('addFault: method is required (or "*")');
-    this.faults.push({ ...f });
+    this.faults.add(f);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   /** The first live fault for this method, with one use counted. */
   takeFault(method: string): SlackFault | undefined {
-    const index = this.faults.findIndex((f) => (f.method === method || f.method === '*') && (f.times === undefined || f.times > 0));
-    const fault = this.faults[index];
-    if (!fault) return undefined;
-    if (fault.times !== undefined && --fault.times === 0) this.faults.splice(index, 1);
-    return fault;
+    return this.faults.take((f) => f.method === method || f.method === '*');
   }
 
   async waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
