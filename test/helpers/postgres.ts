@@ -3,10 +3,10 @@
  *
  *   const url = await postgresUrl();   // a new, empty database on the run's one server, for this test file
  *
- * `npm test` starts one server for the whole run (test/helpers/postgres-global.ts, through --test-global-setup) and
- * hands its address to every test file in CHIME_TEST_POSTGRES; each call to postgresUrl() creates a database of its
- * own there (CREATE DATABASE), so files and tests never see each other's rows or locks. A file run alone
- * (`node --test test/x.test.ts`) starts a server of its own on first use and stops it when the file ends.
+ * Each test file starts one server on first use and stops it when the file ends (about a second); each call to
+ * postgresUrl() creates a database of its own there (CREATE DATABASE), so tests never see each other's rows or locks.
+ * CHIME_TEST_POSTGRES may name an already running server instead. (Node's --test-global-setup would share one server
+ * across files, but with it Node 24.21's runner exits 0 even when tests fail, so npm test does not use it.)
  *
  * startPostgres() starts a separate server that a test may stop and start (fault tests); close() removes it.
  */

@@ -19,6 +19,7 @@ import { stringify } from 'yaml';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
+import { openStore } from '../../src/store/open.ts';
 import { DEFAULT_POLICY, SIGNING_SECRET } from '../helpers/harness.ts';
 import { closedPort, ROOT, texts, userClient } from '../helpers/proof.ts';
 
@@ -208,7 +209,8 @@ describe('the image, built and run the way the Dockerfile does it', () => {
     assert.equal((r as { code?: number }).code, 1);
     assert.doesNotMatch((r as { stderr: string }).stderr, /ERR_MODULE_NOT_FOUND|Cannot find (package|module)/);
     assert.match((r as { stderr: string }).stderr, /chime-account cannot start:[\s\S]*SLACK_BOT_TOKEN/);
-    // The audit CLI too.
+    // The audit CLI too, on a database that exists (a missing one is an error: exit 2).
+    await (await openStore(`sqlite:${join(work, 'audit.db')}`)).close();
     const audit = await run(process.execPath, ['src/cli/audit.ts', 'verify'], {
       cwd: appDir,
       env: { PATH: env.PATH, HOME: work, DATABASE_URL: `sqlite:${join(work, 'audit.db')}` },
