@@ -1,7 +1,7 @@
 /** Hand-made Slack requests for the hostile-input corpus, and the checks every case ends with. */
 import assert from 'node:assert/strict';
 import type { AuditRow } from '../../src/domain/audit.ts';
-import { VERIFICATION_TOKEN } from '../../src/emulators/slack/client.ts';
+import { interactionBody, messageClick, sender, commandBody as slackCommandBody } from '../../src/emulators/slack/payloads.ts';
 import type { Harness } from './harness.ts';
 import { assertChain, mark, texts, updates } from './proof.ts';
 
@@ -9,60 +9,45 @@ export const FORM = 'application/x-www-form-urlencoded';
 
 /** A slash command body as Slack sends it (form-encoded); `fields` override or add. */
 export function commandBody(h: Harness, userId: string, text: string, fields: Record<string, string> = {}): string {
-  return new URLSearchParams({
-    token: VERIFICATION_TOKEN,
-    team_id: h.slack.teamId,
-    team_domain: 'emulated',
-    channel_id: 'C0OPS',
-    channel_name: 'chime-ops',
-    user_id: userId,
-    user_name: userId.toLowerCase(),
-    command: '/chime-account',
-    text,
-    api_app_id: 'A0APP',
-    is_enterprise_install: 'false',
-    response_url: h.slack.issueResponseUrl('C0OPS', userId),
-    trigger_id: h.slack.issueTrigger(userId),
-    ...fields,
-  }).toString();
+  return slackCommandBody(
+    {
+      teamId: h.slack.teamId,
+      channelId: 'C0OPS',
+      channelName: 'chime-ops',
+      userId,
+      userName: userId.toLowerCase(),
+      text,
+      responseUrl: h.slack.issueResponseUrl('C0OPS', userId),
+      triggerId: h.slack.issueTrigger(userId),
+    },
+    fields,
+  );
 }
 
 /** Who sent an interaction payload. */
 export function from(userId: string, teamId = 'T0TEAM') {
-  return {
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: teamId },
-    api_app_id: 'A0APP',
-    token: VERIFICATION_TOKEN,
-    team: { id: teamId, domain: 'emulated' },
-    enterprise: null,
-    is_enterprise_install: false,
-  };
+  return sender({ userId, userName: userId.toLowerCase(), teamId });
 }
 
-export const payloadBody = (payload: unknown): string => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+export const payloadBody = (payload: unknown): string => interactionBody(payload);
 
 /** A block_actions click on a button in a channel message, with any action_id and value. */
 export function click(h: Harness, userId: string, actionId: string, value: string | undefined, teamId = 'T0TEAM') {
-  return {
-    type: 'block_actions',
-    ...from(userId, teamId),
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0OPS', is_ephemeral: false },
-    trigger_id: h.slack.issueTrigger(userId),
+  return messageClick({
+    from: from(userId, teamId),
     channel: { id: 'C0OPS', name: 'chime-ops' },
     message: { type: 'message', ts: '1700000000.000100', text: 'forged', blocks: [] },
-    state: { values: {} },
-    response_url: h.slack.issueResponseUrl('C0OPS', userId),
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: 'forged',
-        text: { type: 'plain_text', text: 'x' },
-        ...(value === undefined ? {} : { value }),
-        action_ts: '1700000000.000200',
-      },
-    ],
-  };
+    triggerId: h.slack.issueTrigger(userId),
+    responseUrl: h.slack.issueResponseUrl('C0OPS', userId),
+    action: {
+      type: 'button',
+      action_id: actionId,
+      block_id: 'forged',
+      text: { type: 'plain_text', text: 'x' },
+      ...(value === undefined ? {} : { value }),
+      action_ts: '1700000000.000200',
+    },
+  });
 }
 
 /** A view_submission for a view Slack never showed (any id, callback and state). */

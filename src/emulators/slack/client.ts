@@ -3,12 +3,13 @@
  * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
  */
 
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { jsonOrText } from '../body.ts';
 import type { ElementRef } from './blocks.ts';
 import { elementsOf, findElement, optionsOf } from './blocks.ts';
 import { clientCheck, enteredValue, initialValue, isOptionElement, lookupOption, normalizeOption } from './inputs.ts';
-import { APP_ID, BOT_ID, TEAM_DOMAIN } from './seed.ts';
+import { commandBody, interactionBody, sender, signRequest, VERIFICATION_TOKEN } from './payloads.ts';
+import { APP_ID, BOT_ID } from './seed.ts';
 import type { EmuEphemeral, EmuMessage, EmuView, JsonObject, SelectedOption, SlackEmulator, StateValues } from './types.ts';
 import { isObj, str } from './util.ts';
 
@@ -47,18 +48,7 @@ export interface ButtonTarget {
   forge?: boolean;
 }
 
-/** The legacy verification token Slack still puts in payloads. */
-export const VERIFICATION_TOKEN = 'emulated-verification-token';
-
-export function signRequest(
-  signingSecret: string,
-  body: string,
-  timestampSeconds = Math.floor(Date.now() / 1000),
-): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
-  const ts = String(timestampSeconds);
-  const signature = createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex');
-  return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': ts };
-}
+export { signRequest, VERIFICATION_TOKEN } from './payloads.ts';
 
 export class SlackUserClient {
   readonly appUrl: string;
@@ -112,28 +102,19 @@ export class SlackUserClient {
     const channelId = opts.channelId ?? 'C0OPS';
     const triggerId = this.emulator.issueTrigger(userId);
     const responseUrl = this.emulator.issueResponseUrl(channelId, userId);
-    const fields: [string, string][] = [
-      ['token', VERIFICATION_TOKEN],
-      ['team_id', this.teamId],
-      ['team_domain', TEAM_DOMAIN],
-      ...(this.enterpriseId
-        ? ([
-            ['enterprise_id', this.enterpriseId],
-            ['enterprise_name', this.enterpriseId],
-          ] as [string, string][])
-        : []),
-      ['channel_id', channelId],
-      ['channel_name', this.#channelName(channelId)],
-      ['user_id', userId],
-      ['user_name', this.#user(userId).name],
-      ['command', opts.command ?? '/chime-account'],
-      ['text', text],
-      ['api_app_id', APP_ID],
-      ['is_enterprise_install', 'false'],
-      ['response_url', responseUrl],
-      ['trigger_id', triggerId],
-    ];
-    const res = await this.send(new URLSearchParams(fields).toString());
+    const body = commandBody({
+      teamId: this.teamId,
+      enterpriseId: this.enterpriseId,
+      channelId,
+      channelName: this.#channelName(channelId),
+      userId,
+      userName: this.#user(userId).name,
+      command: opts.command,
+      text,
+      responseUrl,
+      triggerId,
+    });
+    const res = await this.send(body);
     if (res.status === 200) this.emulator.applyCommandAck(channelId, userId, res.body);
     return { ...res, triggerId, responseUrl };
   }
@@ -361,24 +342,12 @@ export class SlackUserClient {
 
   #interaction(payload: JsonObject): Promise<SlackResponse> {
     const full = { type: 'block_actions', ...payload };
-    return this.send(new URLSearchParams({ payload: JSON.stringify(full) }).toString());
+    return this.send(interactionBody(full));
   }
 
   #common(userId: string): JsonObject {
     const u = this.#user(userId);
-    const team = {
-      id: this.teamId,
-      domain: TEAM_DOMAIN,
-      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, enterprise_name: this.enterpriseId } : {}),
-    };
-    return {
-      user: { id: userId, username: u.name, name: u.name, team_id: u.team_id ?? this.teamId },
-      api_app_id: APP_ID,
-      token: VERIFICATION_TOKEN,
-      team,
-      enterprise: this.enterpriseId ? { id: this.enterpriseId, name: this.enterpriseId } : null,
-      is_enterprise_install: false,
-    };
+    return sender({ userId, userName: u.name, teamId: this.teamId, userTeamId: u.team_id, enterpriseId: this.enterpriseId });
   }
 
   /** Full state for a submission, and what Slack's client would refuse. */
