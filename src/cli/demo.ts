@@ -64,7 +64,8 @@ const indent = (lines: string[]) => {
 const step = (who: string, what: string) => out(`\n▶ ${who} ${what}`);
 
 function showView(who: string, v: EmuView) {
-  out(`  ${who} sees a modal «${v.view.title?.text}»${v.view.submit ? `  [${v.view.submit.text}]` : ''}`);
+  if (v.view.type === 'home') out(`  ${who} sees the Home tab`);
+  else out(`  ${who} sees a modal «${v.view.title?.text}»${v.view.submit ? `  [${v.view.submit.text}]` : ''}`);
   indent(renderBlocks(v.view.blocks, names, v.view.state?.values));
   for (const [block, message] of Object.entries(v.errors ?? {})) out(`    ⚠ ${block}: ${message}`);
 }
@@ -150,6 +151,11 @@ try {
   await user.clickButton('U0ALICE', { message: card, actionId: 'request_approve' });
   await settle();
   showNew();
+
+  step('bob opens', 'the bot’s Home tab: his inbox');
+  await user.openHome('U0BOB');
+  const home = await slack.waitFor(() => slack.homeViews.get('U0BOB'));
+  showView('bob', home);
 
   step('bob clicks', '[Approve…] on the card');
   await user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
