@@ -235,7 +235,15 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
    * Expiry and reconcile, on one replica at a time (the store's leadership: an advisory lock in PostgreSQL). When a
    * claim left by a dead process runs out before the next sweep, the sweep runs again right then.
    */
-  const runSweep = async () => {
+  let sweeping: Promise<void> | undefined;
+  /** One sweep at a time; stop() waits for the one under way before it closes the store. */
+  const runSweep = () => {
+    sweeping ??= sweepOnce().finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  };
+  const sweepOnce = async () => {
     try {
       if (stopping || !(await store.lead())) return;
       await workflow.expireDue();
@@ -297,6 +305,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       const cut = setTimeout(() => server?.closeAllConnections(), 3_500);
       await app.stop();
       clearTimeout(cut);
+      await sweeping;
       await workflow.idle();
       homeTabs.stop();
       await homeTabs.settle();
