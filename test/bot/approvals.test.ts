@@ -4,19 +4,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
 import { type Harness, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
+import { cardFor, hasButtons, updates } from '../helpers/proof.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE', 'S0CHIMEOPS'], approvers: ['U0BOB', 'S0SECOPS'] },
   approval: { required: 'always', approvers_required: 1, expires_after: '24h', reason: 'optional' },
 };
 
-const updates = (h: Harness) => h.chime.calls.filter((c) => c.operation === 'UpdateAccount');
-const hasButtons = (m: EmuMessage) => JSON.stringify(m.blocks).includes('request_approve');
-/** The pending card for the account (with its buttons). */
-const cardFor = (h: Harness, accountId: string) =>
-  h.slack.waitFor(() =>
-    h.slack.messages.findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId) && hasButtons(m)),
-  );
 const latest = (h: Harness, m: EmuMessage) => h.slack.messages.find((x) => x.ts === m.ts && x.channel === m.channel)!;
 /** The request ID on a card's buttons (to click a button the card no longer shows: a late or forged click). */
 const requestIdOf = (m: EmuMessage) => JSON.stringify(m.blocks).match(/"request_approve".*?"value":"([0-9a-f-]{36})"/)![1]!;

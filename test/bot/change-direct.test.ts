@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { type Harness, isForm, modalOf, openForm, requestChange, startHarness, viewText } from '../helpers/harness.ts';
+import { updates } from '../helpers/proof.ts';
 
 describe('direct change', () => {
   let h: Harness;
@@ -42,9 +43,9 @@ describe('direct change', () => {
     assert.equal(confirm.body, '', 'an empty ack closes the modal');
 
     const summary = await h.slack.waitFor(() => h.slack.messages.find((m) => m.channel === 'C0OPS' && /updated/.test(m.text)));
-    const updates = h.chime.calls.filter((c) => c.operation === 'UpdateAccount');
-    assert.equal(updates.length, 1);
-    assert.deepEqual(updates[0]!.body, { Name: 'Acme Help Desk' }, 'only the changed field is sent');
+    const sent = updates(h);
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0]!.body, { Name: 'Acme Help Desk' }, 'only the changed field is sent');
     assert.equal(h.chime.accounts.get(SAMPLE.lwa)!.Name, 'Acme Help Desk');
     const blocks = JSON.stringify(summary.blocks);
     for (const field of [
@@ -64,8 +65,7 @@ describe('direct change', () => {
   it('changes the license alone', async () => {
     await requestChange(h, 'U0ALICE', SAMPLE.team, { license: 'Basic' });
     await h.settle();
-    const updates = h.chime.calls.filter((c) => c.operation === 'UpdateAccount');
-    assert.deepEqual(updates.at(-1)!.body, { DefaultLicense: 'Basic' });
+    assert.deepEqual(updates(h).at(-1)!.body, { DefaultLicense: 'Basic' });
     assert.equal(h.chime.accounts.get(SAMPLE.team)!.DefaultLicense, 'Basic');
   });
 

@@ -7,6 +7,7 @@ import { STS_NAME, sessionTags, sourceIdentity, stsName } from '../../src/chime/
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { type StsEmulator, startStsEmulator } from '../../src/emulators/sts/server.ts';
 import { AccountsFailure, type OnBehalfOf } from '../../src/workflow/ports.ts';
+import { updatesOf } from '../helpers/proof.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -181,7 +182,7 @@ describe('several AWS accounts', () => {
     const accounts = adapter();
     await accounts.update(IN_A2, { name: 'Charlie 2' }, on());
     await accounts.update(IN_B, { name: 'Bravo 2' }, on());
-    const updates = chime.trail.filter((t) => t.operation === 'UpdateAccount');
+    const updates = updatesOf(chime.trail);
     assert.deepEqual(
       updates.map((t) => [t.accountId, t.roleArn, t.status]),
       [

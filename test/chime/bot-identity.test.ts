@@ -13,10 +13,12 @@ import { stringify } from 'yaml';
 import { type Bot, createBot } from '../../src/app.ts';
 import { SAMPLE, seedAccounts } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
+import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type EmuMessage, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { type StsEmulator, startStsEmulator } from '../../src/emulators/sts/server.ts';
-import { modalOf, SIGNING_SECRET, testBot } from '../helpers/harness.ts';
+import { modalOf, testBot } from '../helpers/harness.ts';
+import { cardFor } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 const A = '111122223333'; // the seed accounts' AWS account
 const B = '444455556666';
@@ -57,7 +59,7 @@ describe('the bot under AssumeRole, two AWS accounts', () => {
     const { config, options } = testBot({ slack, chimeUrl: chime.url, dir });
     bot = await createBot(config, { ...options, chime: { ...options.chime, stsEndpoint: sts.url } });
     const port = await bot.start();
-    user = new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
+    user = userClient(slack, port!);
   });
   after(async () => {
     await bot.stop();
@@ -83,9 +85,7 @@ describe('the bot under AssumeRole, two AWS accounts', () => {
     const review = await user.submitView('U0ALICE', form.id, { name: { name_input: name } });
     assert.equal(review.json?.response_action, 'update', review.body);
     await user.submitView('U0ALICE', slack.topView('U0ALICE')!.id, {});
-    const card = await slack.waitFor(() =>
-      slack.messages.findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId)),
-    );
+    const card = await cardFor({ slack }, accountId);
     await user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h(), 'U0BOB', 'chime_approve');
     await user.submitView('U0BOB', modal.id, {});

@@ -7,20 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
+import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
-
-const SECRET = 'test-signing-secret';
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
-
-async function slackError(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (err) {
-    return (err as { data?: { error?: string } }).data?.error ?? String(err);
-  }
-  throw new Error('expected the call to fail');
-}
+import { quietLogger, SIGNING_SECRET, slackError, userClient } from '../helpers/slack.ts';
 
 const section = (text: string, i = 0) => ({ type: 'section', block_id: `b${i}`, text: { type: 'mrkdwn', text } });
 const home = (blocks: unknown[] = [section('Hello')]) => ({ type: 'home' as const, blocks: blocks as never[] });
@@ -35,10 +24,10 @@ describe('Slack emulator: App Home', () => {
 
   before(async () => {
     emu = await startSlackEmulator();
-    web = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+    web = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quietLogger });
     app = new App({
       token: emu.botToken,
-      signingSecret: SECRET,
+      signingSecret: SIGNING_SECRET,
       clientOptions: { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 } },
       logLevel: LogLevel.ERROR,
     });
@@ -63,11 +52,7 @@ describe('Slack emulator: App Home', () => {
       });
     });
     const server = await app.start({ port: 0, host: '127.0.0.1' });
-    user = new SlackUserClient({
-      appUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`,
-      signingSecret: SECRET,
-      emulator: emu,
-    });
+    user = userClient(emu, (server.address() as AddressInfo).port);
   });
   after(async () => {
     await app.stop();

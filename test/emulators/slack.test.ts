@@ -4,24 +4,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BlockAction, ButtonAction, StaticSelectAction, ViewClosedAction } from '@slack/bolt';
 import { App, LogLevel } from '@slack/bolt';
 import { ErrorCode, WebClient } from '@slack/web-api';
-import { SlackUserClient, signRequest } from '../../src/emulators/slack/client.ts';
+import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
+import { signRequest } from '../../src/emulators/slack/payloads.ts';
 import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
 import { startSlackEmulator } from '../../src/emulators/slack/server.ts';
+import { quietLogger, SIGNING_SECRET, slackError, userClient } from '../helpers/slack.ts';
 
-const SECRET = 'test-signing-secret';
 /** WebClient logs Slack's response_metadata `[ERROR]` messages at error level; keep test output clean. */
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
-
-/** The Slack error code of a failed WebClient call. */
-async function slackError(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (err) {
-    const data = (err as { data?: { error?: string } }).data;
-    return data?.error ?? String(err);
-  }
-  throw new Error('expected the call to fail');
-}
 
 const modal = (title = 'Rename account', extra: Record<string, unknown> = {}) => ({
   type: 'modal' as const,
@@ -61,7 +50,7 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
       slackApiUrl: emu.apiUrl,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      logger: quiet,
+      logger: quietLogger,
     });
   });
   after(() => emu.close());
@@ -80,7 +69,7 @@ describe('Slack Web API emulator, driven by the real WebClient', () => {
   });
 
   it('refuses a wrong token (invalid_auth) or none (not_authed); accepts a token form field', async () => {
-    const wrong = new WebClient('xoxb-wrong', { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+    const wrong = new WebClient('xoxb-wrong', { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quietLogger });
     assert.equal(await slackError(wrong.auth.test()), 'invalid_auth');
     const none = await (await fetch(`${emu.apiUrl}auth.test`, { method: 'POST' })).json();
     assert.deepEqual(none, { ok: false, error: 'not_authed' });
@@ -223,7 +212,7 @@ describe('SlackUserClient against a real Bolt app', () => {
     emu = await startSlackEmulator();
     app = new App({
       token: emu.botToken,
-      signingSecret: SECRET,
+      signingSecret: SIGNING_SECRET,
       clientOptions: { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 } },
       logLevel: LogLevel.ERROR,
     });
@@ -263,7 +252,7 @@ describe('SlackUserClient against a real Bolt app', () => {
     // Bolt's HTTPReceiver takes listen options; port 0 picks a free port, the returned http.Server tells which.
     const server = await app.start({ port: 0, host: '127.0.0.1' });
     const { port } = server.address() as AddressInfo;
-    user = new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, emulator: emu });
+    user = userClient(emu, port);
   });
   after(async () => {
     await app.stop();
@@ -283,7 +272,7 @@ describe('SlackUserClient against a real Bolt app', () => {
   it('a wrong signature or a stale timestamp gets 401', async () => {
     const body = 'command=%2Fchime-account&text=x';
     assert.equal((await user.send(body, { 'x-slack-signature': 'v0=deadbeef' })).status, 401);
-    const stale = signRequest(SECRET, body, Math.floor(Date.now() / 1000) - 600);
+    const stale = signRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 600);
     assert.equal((await user.send(body, stale)).status, 401);
   });
 
@@ -431,7 +420,7 @@ describe('view_submission acks applied by the emulator', () => {
   let web: WebClient;
   before(async () => {
     emu = await startSlackEmulator();
-    web = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+    web = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: quietLogger });
   });
   after(() => emu.close());
 
@@ -452,7 +441,12 @@ describe('view_submission acks applied by the emulator', () => {
 
   it('a hanging fault lets the WebClient timeout fire', async () => {
     emu.addFault({ method: 'auth.test', hang: true, times: 1 });
-    const impatient = new WebClient(emu.botToken, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, timeout: 200, logger: quiet });
+    const impatient = new WebClient(emu.botToken, {
+      slackApiUrl: emu.apiUrl,
+      retryConfig: { retries: 0 },
+      timeout: 200,
+      logger: quietLogger,
+    });
     const err = await impatient.auth.test().catch((e: unknown) => e);
     assert.equal((err as { code: string }).code, ErrorCode.RequestError);
     assert.equal((await web.auth.test()).ok, true);

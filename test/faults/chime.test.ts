@@ -10,7 +10,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { ChimeErrorName } from '../../src/emulators/chime/server.ts';
 import { type Harness, modalOf, openForm, requestChange, startHarness } from '../helpers/harness.ts';
-import { assertChain, assertPlainWords, closedPort, type Marks, mark, swapBot, texts, updates } from '../helpers/proof.ts';
+import { closedPort } from '../helpers/ports.ts';
+import { assertChain, assertPlainWords, type Marks, mark, swapBot, texts, updates } from '../helpers/proof.ts';
 
 const ERRORS: readonly ChimeErrorName[] = [
   'BadRequest',

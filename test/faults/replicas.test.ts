@@ -20,7 +20,8 @@ import { type EmuMessage, type SlackEmulator, startSlackEmulator } from '../../s
 import { openStore } from '../../src/store/open.ts';
 import { type Harness, modalOf } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
-import { type BotProcess, startBotProcess, texts, until, updatesOf, userClient } from '../helpers/proof.ts';
+import { type BotProcess, startBotProcess, texts, until, updatesOf } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB', 'S0SECOPS'] },

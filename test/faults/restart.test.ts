@@ -18,17 +18,8 @@ import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chim
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { type Harness, openForm, requestChange } from '../helpers/harness.ts';
-import {
-  auditActions,
-  type BotProcess,
-  readDb,
-  requestRows,
-  startBotProcess,
-  texts,
-  until,
-  updatesOf,
-  userClient,
-} from '../helpers/proof.ts';
+import { auditActions, type BotProcess, readDb, requestRows, startBotProcess, texts, until, updatesOf } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] },

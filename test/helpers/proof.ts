@@ -7,19 +7,30 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createBot } from '../../src/app.ts';
 import { verifyChain } from '../../src/domain/audit.ts';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
-import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
+import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
+import type { EmuMessage, SlackEmulator } from '../../src/emulators/slack/server.ts';
 import { type Harness, SIGNING_SECRET, testBot } from './harness.ts';
+import { userClient } from './slack.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 export const updatesOf = <T extends { operation: string }>(calls: T[]): T[] => calls.filter((c) => c.operation === 'UpdateAccount');
 export const updates = (h: Harness) => updatesOf(h.chime.calls);
+
+/** The message shows a request's Approve button (it is a pending request's card). */
+export const hasButtons = (m: EmuMessage) => JSON.stringify(m.blocks).includes('request_approve');
+
+/** Waits for the newest pending card (top-level, with its buttons) for the account, among messages from index `from` on. */
+export const cardFor = (h: { slack: SlackEmulator }, accountId: string, from = 0): Promise<EmuMessage> =>
+  h.slack.waitFor(() =>
+    h.slack.messages
+      .slice(from)
+      .findLast((m) => !m.thread_ts && m.text.startsWith('Change request') && m.text.includes(accountId) && hasButtons(m)),
+  );
 
 /** Everything Slack showed anyone (messages, ephemerals, modals) from `mark` on, as one string. */
 export function shown(h: Harness, mark: Marks = { messages: 0, ephemerals: 0 }): string {
@@ -71,15 +82,6 @@ export async function assertChain(h: Harness) {
   return rows;
 }
 
-/** A port nothing listens on (bound, then closed). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /**
  * Replaces the harness's bot with one on the same database, policy and emulators but other settings (the next
  * h.restart() goes back to the harness's own). The old bot stops gracefully first.
@@ -99,16 +101,6 @@ export async function swapBot(
   h.bot = await createBot(config, options);
   h.port = (await h.bot.start())!;
   h.user = userClient(h.slack, h.port, o.teamId);
-}
-
-export function userClient(slack: SlackEmulator, port: number, teamId?: string, enterpriseId?: string): SlackUserClient {
-  return new SlackUserClient({
-    appUrl: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-    emulator: slack,
-    teamId,
-    enterpriseId,
-  });
 }
 
 /** Sends exactly these bytes and headers (no signing unless given). */

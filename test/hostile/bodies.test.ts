@@ -21,7 +21,8 @@ import {
   from,
   payloadBody,
 } from '../helpers/hostile.ts';
-import { mark, rawPost, rawPostOnce, texts, userClient } from '../helpers/proof.ts';
+import { mark, rawPost, rawPostOnce, texts } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 describe('malformed, oversized and wrongly typed bodies', () => {
   let h: Harness;

