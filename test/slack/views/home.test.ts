@@ -1,9 +1,9 @@
 /** The Home tab's Block Kit: what each kind of inbox draws, escaping, and the block budget at the lists' caps. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChangeRequest } from '../../src/domain/request.ts';
-import { homeMetadata, homeView } from '../../src/slack/views/home.ts';
-import { INBOX_LIMITS, type Inbox } from '../../src/workflow/inbox.ts';
+import type { ChangeRequest } from '../../../src/domain/request.ts';
+import { homeMetadata, homeView } from '../../../src/slack/views/home.ts';
+import { INBOX_LIMITS, type Inbox } from '../../../src/workflow/inbox.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const r = (i: number, over: Partial<ChangeRequest> = {}): ChangeRequest => ({
