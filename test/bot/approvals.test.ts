@@ -5,6 +5,7 @@ import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage, EmuView } from '../../src/emulators/slack/server.ts';
 import { type Harness, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 import { cardFor, hasButtons, updates } from '../helpers/proof.ts';
+import { noEffects as none } from '../helpers/requests.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE', 'S0CHIMEOPS'], approvers: ['U0BOB', 'S0SECOPS'] },
@@ -236,7 +237,6 @@ describe('approval channel, group mention, and a crash left in applying', () => 
       expiresAt: new Date(Date.now() + 3_600_000),
       updatedAt: new Date(),
     };
-    const none = () => ({ audit: [], posts: [] });
     h.chime.accounts.get(SAMPLE.lwa)!.Name = 'Landed Before Crash';
     await h.bot.store.createRequest(
       {

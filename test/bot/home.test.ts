@@ -10,6 +10,7 @@ import type { ChangeRequest } from '../../src/domain/request.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import type { EmuView } from '../../src/emulators/slack/server.ts';
 import { type Harness, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
+import { noEffects, sampleRequest } from '../helpers/requests.ts';
 
 const POLICY = {
   roles: {
@@ -165,23 +166,17 @@ describe('App Home: the approver’s inbox', () => {
   });
 
   it('a forged Home button value naming another workspace’s request is refused, and nothing changes', async () => {
-    const other: ChangeRequest = {
+    const other = sampleRequest(255, {
       id: '00000000-0000-4000-8000-0000000000ff',
       teamId: 'T0OTHER',
-      channelId: 'C0OPS',
-      cardChannelId: 'C0OPS',
-      requesterId: 'U0ALICE',
       accountId: SAMPLE.lwa,
       before: { name: 'Acme Support', license: 'Basic' },
       change: { name: 'Elsewhere' },
-      state: 'pending',
-      approvalsRequired: 1,
-      approvals: [],
       createdAt: new Date(),
       expiresAt: new Date(Date.now() + 3_600_000),
       updatedAt: new Date(),
-    };
-    await h.bot.store.createRequest(other, () => ({ audit: [], posts: [] }));
+    });
+    await h.bot.store.createRequest(other, noEffects);
     const bob = await openHome(h, 'U0BOB');
     assert.ok(!viewText(bob).includes(other.id), 'another workspace’s request is not offered');
     const views = h.slack.views.size;
@@ -252,7 +247,7 @@ describe('App Home: the approver’s inbox', () => {
           expiresAt: new Date(now + 3_600_000),
           updatedAt: new Date(now + i),
         },
-        () => ({ audit: [], posts: [] }),
+        noEffects,
       );
     }
     const bob = await openHome(h, 'U0BOB');

@@ -9,29 +9,10 @@ import { PostgresStore } from '../../src/store/postgres.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
+import { noEffects, sampleRequest } from '../helpers/requests.ts';
 
-const none = () => ({ audit: [], posts: [] });
-
-function request(n: number, over: Partial<ChangeRequest>): ChangeRequest {
-  const at = new Date(Date.UTC(2026, 11, 1, 0, n));
-  return {
-    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    teamId: 'T0TEAM',
-    channelId: 'C0OPS',
-    cardChannelId: 'C0OPS',
-    requesterId: 'U0ALICE',
-    accountId: `acct-${n}`,
-    before: { name: `Account ${n}`, license: 'Basic' },
-    change: { name: `Renamed ${n}` },
-    state: 'pending',
-    approvalsRequired: 1,
-    approvals: [],
-    createdAt: at,
-    expiresAt: new Date(Date.now() + 86_400_000),
-    updatedAt: at,
-    ...over,
-  };
-}
+const none = noEffects;
+const request = sampleRequest;
 
 async function findRequestsBehaves(store: Store): Promise<void> {
   const made: [number, Partial<ChangeRequest>][] = [

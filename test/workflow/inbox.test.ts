@@ -5,30 +5,16 @@ import { type Directory, policySchema } from '../../src/domain/policy.ts';
 import type { ChangeRequest } from '../../src/domain/request.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { INBOX_LIMITS, inbox } from '../../src/workflow/inbox.ts';
+import { noEffects, sampleRequest } from '../helpers/requests.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
-const none = () => ({ audit: [], posts: [] });
+const none = noEffects;
 let n = 0;
+/** The next request, made an hour before NOW (a second apart), expiring an hour after it, needing two approvals. */
 function request(over: Partial<ChangeRequest>): ChangeRequest {
   n++;
   const at = new Date(NOW.getTime() - 3_600_000 + n * 1000);
-  return {
-    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    teamId: 'T0TEAM',
-    channelId: 'C0OPS',
-    cardChannelId: 'C0OPS',
-    requesterId: 'U0ALICE',
-    accountId: `acct-${n}`,
-    before: { name: `Account ${n}`, license: 'Basic' },
-    change: { name: `Renamed ${n}` },
-    state: 'pending',
-    approvalsRequired: 2,
-    approvals: [],
-    createdAt: at,
-    expiresAt: new Date(NOW.getTime() + 3_600_000),
-    updatedAt: at,
-    ...over,
-  };
+  return sampleRequest(n, { approvalsRequired: 2, createdAt: at, updatedAt: at, expiresAt: new Date(NOW.getTime() + 3_600_000), ...over });
 }
 
 const policy = policySchema.parse({

@@ -4,26 +4,19 @@ import { describe, it } from 'node:test';
 import type { ChangeRequest } from '../../../src/domain/request.ts';
 import { homeMetadata, homeView } from '../../../src/slack/views/home.ts';
 import { INBOX_LIMITS, type Inbox } from '../../../src/workflow/inbox.ts';
+import { sampleRequest } from '../../helpers/requests.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
-const r = (i: number, over: Partial<ChangeRequest> = {}): ChangeRequest => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  teamId: 'T0TEAM',
-  channelId: 'C0OPS',
-  cardChannelId: 'C0OPS',
-  requesterId: 'U0ALICE',
-  accountId: `acct-${i}`,
-  before: { name: '<!here> & co'.repeat(10), license: 'Basic' },
-  change: { name: '<@U0BOB>'.repeat(12) },
-  reason: '<https://evil|click>'.repeat(40),
-  state: 'pending',
-  approvalsRequired: 1,
-  approvals: [],
-  createdAt: new Date(NOW.getTime() - 90 * 60_000),
-  expiresAt: new Date(NOW.getTime() + 3_600_000),
-  updatedAt: NOW,
-  ...over,
-});
+const r = (i: number, over: Partial<ChangeRequest> = {}): ChangeRequest =>
+  sampleRequest(i, {
+    before: { name: '<!here> & co'.repeat(10), license: 'Basic' },
+    change: { name: '<@U0BOB>'.repeat(12) },
+    reason: '<https://evil|click>'.repeat(40),
+    createdAt: new Date(NOW.getTime() - 90 * 60_000),
+    expiresAt: new Date(NOW.getTime() + 3_600_000),
+    updatedAt: NOW,
+    ...over,
+  });
 const base: Inbox = {
   roles: { viewers: false, requesters: false, approvers: false },
   lookupFailed: false,
