@@ -261,21 +261,18 @@ export class PostgresStore implements Store {
 
   async claimApply(
     id: string,
+    from: 'approved' | 'expired-claim',
     owner: string,
     until: Date,
     now: Date,
-    effects?: (r: ChangeRequest) => Effects,
   ): Promise<ChangeRequest | undefined> {
     return this.#tx(async (c) => {
+      const which = from === 'approved' ? "state = 'approved'" : "state = 'applying' AND (claim_until IS NULL OR claim_until <= $5)";
       const changed = await c.query(
-        `UPDATE requests SET state = 'applying', claim_owner = $1, claim_until = $2, updated_at = $3
-           WHERE id = $4 AND (state = 'approved' OR (state = 'applying' AND (claim_until IS NULL OR claim_until <= $5)))`,
-        [owner, until, new Date(), id, now],
+        `UPDATE requests SET state = 'applying', claim_owner = $1, claim_until = $2, updated_at = $3 WHERE id = $4 AND ${which}`,
+        from === 'approved' ? [owner, until, new Date(), id] : [owner, until, new Date(), id, now],
       );
-      if (changed.rowCount !== 1) return undefined;
-      const updated = (await readRequest(c, id))!;
-      if (effects) await writeEffects(c, effects(updated));
-      return updated;
+      return changed.rowCount === 1 ? readRequest(c, id) : undefined;
     });
   }
 

@@ -193,21 +193,16 @@ export class SqliteStore implements Store {
 
   async claimApply(
     id: string,
+    from: 'approved' | 'expired-claim',
     owner: string,
     until: Date,
     now: Date,
-    effects?: (r: ChangeRequest) => Effects,
   ): Promise<ChangeRequest | undefined> {
-    return this.#tx(() => {
-      const changed = this.#sql(
-        `UPDATE requests SET state = 'applying', claim_owner = ?, claim_until = ?, updated_at = ?
-           WHERE id = ? AND (state = 'approved' OR (state = 'applying' AND (claim_until IS NULL OR claim_until <= ?)))`,
-      ).run(owner, until.getTime(), Date.now(), id, now.getTime());
-      if (changed.changes !== 1) return undefined;
-      const updated = this.#readRequest(id)!;
-      if (effects) this.#writeEffects(effects(updated));
-      return updated;
-    });
+    const which = from === 'approved' ? "state = 'approved'" : "state = 'applying' AND (claim_until IS NULL OR claim_until <= ?)";
+    const changed = this.#sql(
+      `UPDATE requests SET state = 'applying', claim_owner = ?, claim_until = ?, updated_at = ? WHERE id = ? AND ${which}`,
+    ).run(owner, until.getTime(), Date.now(), id, ...(from === 'approved' ? [] : [now.getTime()]));
+    return changed.changes === 1 ? this.#readRequest(id) : undefined;
   }
 
   async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {

@@ -122,16 +122,12 @@ export interface Store {
     guard?: { owner?: string },
   ): Promise<ChangeRequest | undefined>;
   /**
-   * approved → applying with claim {owner, until}; or applying whose claim has run out (claim.until <= now, or no
-   * claim at all) → applying under the new owner (a takeover). Undefined when neither holds. Atomic across replicas.
+   * With `from: 'approved'`, approved → applying with claim {owner, until}: the one claim that may send the change.
+   * With `from: 'expired-claim'`, applying whose claim has run out (claim.until <= now, or no claim at all) → applying
+   * under the new owner: a takeover, which only settles from what Chime shows. Undefined when the request is not in
+   * that state. Atomic across replicas. The two are kept apart so that a takeover can never become a second apply.
    */
-  claimApply(
-    id: string,
-    owner: string,
-    until: Date,
-    now: Date,
-    effects?: (r: ChangeRequest) => Effects,
-  ): Promise<ChangeRequest | undefined>;
+  claimApply(id: string, from: 'approved' | 'expired-claim', owner: string, until: Date, now: Date): Promise<ChangeRequest | undefined>;
   /** Extends the claim; false when `owner` no longer holds it (taken over, or the request left `applying`). */
   renewClaim(id: string, owner: string, until: Date): Promise<boolean>;
   /**

@@ -441,10 +441,8 @@ export class ChangeWorkflow {
    */
   async apply(requestId: string): Promise<ChangeRequest | undefined> {
     const now = this.#now();
-    const claimed = await this.#p.store.claimApply(requestId, this.#owner, new Date(now.getTime() + this.#leaseMs), now);
-    if (!claimed) return undefined;
-    if (claimed.state !== 'applying') return undefined;
-    return this.#run(claimed, 'apply');
+    const claimed = await this.#p.store.claimApply(requestId, 'approved', this.#owner, new Date(now.getTime() + this.#leaseMs), now);
+    return claimed && this.#run(claimed, 'apply');
   }
 
   /**
@@ -569,7 +567,7 @@ export class ChangeWorkflow {
           await this.#beingChecked(r, until);
         continue;
       }
-      const taken = await this.#p.store.claimApply(r.id, this.#owner, new Date(now.getTime() + this.#leaseMs), now);
+      const taken = await this.#p.store.claimApply(r.id, 'expired-claim', this.#owner, new Date(now.getTime() + this.#leaseMs), now);
       if (taken) await this.#run(taken, 'takeover');
     }
     // Approved but never claimed: its process died before applying it. One approved just now is its replica's to apply.
@@ -626,8 +624,7 @@ export class ChangeWorkflow {
   async #once(key: string, entry: AuditEntry, r: ChangeRequest, people?: { mention?: readonly string[]; direct?: readonly string[] }) {
     const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, r, undefined, people) };
     if (!(await this.#p.store.claimOnce(key, effects))) return false;
-    this.#p.onQueued?.();
-    this.#p.onRecorded?.(effects.audit);
+    this.#committed(effects.audit);
     return true;
   }
 
@@ -674,15 +671,18 @@ export class ChangeWorkflow {
       written = effects.audit;
       return effects;
     });
-    if (written.length > 0) {
-      this.#p.onQueued?.();
-      try {
-        this.#p.onRecorded?.(written);
-      } catch (error) {
-        this.#p.logger.error('an onRecorded observer failed', error);
-      }
-    }
+    if (written.length > 0) this.#committed(written);
     return result;
+  }
+
+  /** After a commit: the outbox sends now, and the observers (metrics, the anchor, Home tabs) hear what was written. */
+  #committed(entries: readonly AuditEntry[]): void {
+    this.#p.onQueued?.();
+    try {
+      this.#p.onRecorded?.(entries);
+    } catch (error) {
+      this.#p.logger.error('an onRecorded observer failed', error);
+    }
   }
 
   #entry(

@@ -279,7 +279,7 @@ describe('reconcile: a request a dead process left applying', () => {
     assert.ok(allowed.ok);
     // Approved straight in the store, so that no background apply of this process claims it first.
     await w.store.approve(r.value.id, BOB.teamId, { userId: BOB.userId, at: w.clock.now }, () => ({ audit: [], posts: [] }));
-    const claimed = await w.store.claimApply(r.value.id, 'dead', new Date(w.clock.now.getTime() + untilOffsetMs), w.clock.now);
+    const claimed = await w.store.claimApply(r.value.id, 'approved', 'dead', new Date(w.clock.now.getTime() + untilOffsetMs), w.clock.now);
     assert.ok(claimed);
     return r.value.id;
   }
@@ -301,6 +301,14 @@ describe('reconcile: a request a dead process left applying', () => {
       await w.workflow.reconcile();
       assert.equal((await w.store.auditRows()).filter((r) => r.requestId === id && r.action === state).length, 1, 'recorded once');
     });
+
+  it('apply never takes over: a request left applying is settled by reconcile from a read, never sent again', async () => {
+    const w = world();
+    const id = await leftApplying(w, -1);
+    assert.equal(await w.workflow.apply(id), undefined, 'apply claims only approved requests');
+    assert.equal(w.accounts.count('update'), 0);
+    assert.equal((await w.store.getRequest(id))?.claim?.owner, 'dead', 'the claim is untouched');
+  });
 
   it('under a live claim: not settled; once held 2 s, "being checked" is recorded once; settled when the claim runs out', async () => {
     const w = world({}, { applyLeaseMs: 10_000 });
