@@ -14,6 +14,9 @@ import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './c
 import type { Config } from './config.ts';
 // ship (issue 9): truthful health and start-up
 import { Health, watchChime } from './ops/health.ts';
+// obs (issue 9): metrics and logs
+import type { Metrics } from './ops/metrics.ts';
+import { observe } from './ops/observe.ts';
 import { initSlack, watchSlack } from './ops/startup.ts';
 import { SlackAnnouncer } from './slack/announcer.ts';
 import type { Deps } from './slack/context.ts';
@@ -66,6 +69,8 @@ export interface Bot {
   idle(): Promise<void>;
   /** What /healthz reports. */
   health: Health;
+  /** What /metrics reports. */
+  metrics: Metrics;
   /** Checks the bot token (auth.test; a refused token throws a StartupError), then starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   start(): Promise<number | undefined>;
   /** Graceful: stops taking requests, finishes the work in flight, flushes what it can, closes the store. */
@@ -79,6 +84,8 @@ const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   // ship: /healthz names what is broken (ops/health.ts); filled in below once the store and Chime client exist.
   let health: Health | undefined;
+  // obs: the pino logger (Bolt's too), /metrics and the hooks that feed them (ops/observe.ts).
+  const obs = await observe(config);
   const socketMode = Boolean(config.slack.appToken);
   const customRoutes = [
     {
@@ -90,6 +97,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         res.end('{"status":"starting"}\n');
       },
     },
+    ...obs.routes,
   ];
   // HTTP mode: Bolt's receiver, with bodies Bolt can't handle answered 400 in front of it (slack/receiver.ts).
   const receiver = socketMode
@@ -98,12 +106,14 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         signingSecret: config.slack.signingSecret ?? '',
         customRoutes,
         processBeforeResponse: false,
+        logger: obs.logger,
         logLevel: LEVELS[config.logLevel],
       });
   const app = new App({
     token: config.slack.botToken,
     appToken: config.slack.appToken,
     socketMode,
+    logger: obs.logger,
     logLevel: LEVELS[config.logLevel],
     // start() runs Bolt's auth.test itself (initSlack), so a bad token stops the bot and an unreachable Slack is retried.
     deferInitialization: true,
@@ -115,6 +125,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       // An interactive bot can't wait Slack's default ~30 minutes of retries: a few quick ones, then the outbox.
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000 },
       rejectRateLimitedCalls: true,
+      fetch: obs.slackFetch,
     },
     ...(receiver
       ? { receiver }
@@ -125,6 +136,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         }),
   });
   const logger = app.logger;
+  obs.attach(app);
 
   const store = await openStore(config.databaseUrl);
   // This replica's name in claims: unique among processes sharing the database.
@@ -133,6 +145,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     region: config.aws.region,
     timeoutMs: config.aws.timeoutMs,
     maxAttempts: config.aws.maxAttempts,
+    watch: obs.watchChime,
     ...options.chime,
   };
   const chimeClient = createChimeClient(chimeOptions);
@@ -146,6 +159,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const botHealth = new Health({ store: () => store.ping(), chimeCredentials: () => chimeClient.config.credentials() });
   health = botHealth;
   watchChime(chimeClient, botHealth);
+  obs.metrics.outboxFrom(() => store.outboxStats(new Date()));
   const notifier = new Notifier(app.client, logger);
   const auditChannelId = config.slack.auditChannelId;
   const anchor = new AuditAnchor({
@@ -187,11 +201,12 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     applyLeaseMs: options.applyLeaseMs ?? config.applyLeaseMs,
     // Committed audit entries: the audit anchor after each applied change, and the Home tabs of those concerned.
     onRecorded: (entries) => {
+      obs.metrics.recorded(entries);
       anchor.recorded(entries);
       homeTabs.recorded(entries);
     },
   });
-  const deps: Deps = { workflow, notifier, logger };
+  const deps: Deps = { workflow: obs.countRefusals(workflow), notifier, logger };
 
   // Listeners go on after their ack; idle() waits for them too.
   const handling = new Set<Promise<void>>();
@@ -273,7 +288,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       } while (handling.size > 0);
     },
     health: botHealth,
+    metrics: obs.metrics,
     async start() {
+      await obs.start();
       await initSlack(app, botHealth, { log: (line) => logger.warn(line), signal: starting.signal });
       const started = (await app.start(config.port)) as Server | undefined;
       listening = true;
@@ -298,6 +315,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         // Stopped while start() still waited for Slack: nothing was taken in, nothing to finish.
         starting.abort();
         await store.close();
+        await obs.stop();
         return;
       }
       // app.stop() waits for every open connection to end: a client that never finishes sending its request must
@@ -315,6 +333,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await outbox.settle();
       outbox.stop();
       await store.close();
+      await obs.stop();
     },
   };
 }

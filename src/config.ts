@@ -11,6 +11,8 @@ import { DATABASE_URL_FORMS, DEFAULT_DATABASE_URL, databaseKind } from './store/
 
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a channel ID such as C0123ABCD' });
 
+const NOT_A_METRICS_PORT = { error: 'must be a port number (0–65535), or unset to serve /metrics on PORT' };
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required (the xoxb- bot token)' })
@@ -56,6 +58,14 @@ const envSchema = z.object({
     }),
   APPROVAL_CHANNEL_ID: channelId.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+  // Unset or equal to PORT: /metrics is served on PORT; otherwise on a server of its own on this port.
+  METRICS_PORT: z.coerce
+    .number(NOT_A_METRICS_PORT)
+    .int(NOT_A_METRICS_PORT)
+    .min(0, NOT_A_METRICS_PORT)
+    .max(65535, NOT_A_METRICS_PORT)
+    .optional(),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -71,6 +81,8 @@ export interface Config {
     approvalChannelId?: string;
   };
   port: number;
+  /** Where GET /metrics is served when not on `port` (METRICS_PORT set to another port); undefined: on `port`. */
+  metricsPort?: number;
   aws: { region: string; timeoutMs: number; maxAttempts: number };
   /** How long a replica's claim on an applying request lasts: longer than its calls to Chime can take to land. */
   applyLeaseMs: number;
@@ -87,6 +99,8 @@ export interface Config {
   policyFile: string;
   policy: Policy;
   logLevel: Env['LOG_LEVEL'];
+  /** json: one JSON object per line (production); pretty: pino-pretty's lines for a person at a terminal. */
+  logFormat: Env['LOG_FORMAT'];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -126,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         approvalChannelId: e.APPROVAL_CHANNEL_ID,
       },
       port: e.PORT,
+      metricsPort: e.METRICS_PORT === undefined || e.METRICS_PORT === e.PORT ? undefined : e.METRICS_PORT,
       aws: { region: e.AWS_REGION, timeoutMs: e.CHIME_TIMEOUT_MS, maxAttempts: e.AWS_MAX_ATTEMPTS },
       outboxLeaseMs: e.OUTBOX_LEASE_MS,
       sweepMs: e.SWEEP_INTERVAL_MS,
@@ -136,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       policyFile: e.POLICY_FILE,
       policy: policy.policy,
       logLevel: e.LOG_LEVEL,
+      logFormat: e.LOG_FORMAT,
     },
   };
 }

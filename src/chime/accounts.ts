@@ -35,6 +35,8 @@ export interface ChimeAccountsOptions {
   maxAttempts?: number;
   /** The STS endpoint for AssumeRole (tests); otherwise AWS_ENDPOINT_URL_STS or the SDK's default. */
   stsEndpoint?: string;
+  /** Given every client made (the base one, each AssumeRole one): metrics and logs of its calls (ops/observe.ts). */
+  watch?: (client: ChimeClient) => void;
 }
 
 /** The policy's `aws_accounts` entry: the role to assume in that AWS account. */
@@ -56,7 +58,7 @@ export function createChimeClient(
   options: ChimeAccountsOptions,
   overrides: Pick<ChimeClientConfig, 'credentials' | 'requestHandler'> = {},
 ): ChimeClient {
-  return new ChimeClient({
+  const client = new ChimeClient({
     region: options.region,
     endpoint: options.endpoint,
     credentials: overrides.credentials ?? options.credentials,
@@ -64,6 +66,8 @@ export function createChimeClient(
     retryMode: process.env.AWS_RETRY_MODE ? undefined : 'adaptive',
     requestHandler: overrides.requestHandler ?? httpHandler(options),
   });
+  options.watch?.(client);
+  return client;
 }
 
 /** The Chime adapter for these settings: one base client, or AssumeRole per AWS account when `awsAccounts` is set. */
