@@ -84,7 +84,7 @@ export interface LoggerOptions {
   /** The bot's own secret values: never written, in any field or message. */
   secrets: readonly (string | undefined)[];
   /** Where lines go; default stdout (synchronously, so nothing is lost when the process exits). */
-  destination?: { write(line: string): unknown };
+  destination?: NodeJS.WritableStream;
 }
 
 export async function createLogger(o: LoggerOptions): Promise<Logger> {
@@ -93,7 +93,7 @@ export async function createLogger(o: LoggerOptions): Promise<Logger> {
   if (o.format === 'pretty') {
     // Loaded only when asked for: production's JSON needs none of it. In this thread, not a worker: nothing is lost at exit.
     const { default: pretty } = await import('pino-pretty');
-    out = pretty({ sync: true, destination: o.destination ? (o.destination as DestinationStream) : 1, ignore: 'pid,hostname' });
+    out = pretty({ sync: true, destination: o.destination ?? 1 });
   }
   const stream: DestinationStream = { write: (line: string) => void out.write(scrub(line)) };
   return pino(
