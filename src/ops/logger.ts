@@ -8,7 +8,7 @@
  * URLs, Authorization headers, passwords); and since Bolt and the Web API client write raw text at debug (bodies,
  * headers, errors), every finished line is also scrubbed of the bot's own secret values (the tokens, the signing
  * secret, the database password — in plain, JSON-escaped and URL-encoded form), of anything shaped like a Slack
- * token, and of response URLs.
+ * token, of response URLs and …token values in logged JSON, and of the Socket Mode connection's ticket.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
@@ -45,8 +45,12 @@ const REDACT = ['token', 'botToken', 'appToken', 'signingSecret', 'response_url'
 
 /** Text that is a secret wherever it appears, whatever the bot's own values are. */
 const SECRET_SHAPES: RegExp[] = [/\bxox[a-z]-[A-Za-z0-9-]+/g, /\bxapp-[A-Za-z0-9-]+/g, /https:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'\\]+/g];
-/** A response_url's value in JSON, also when that JSON is itself inside a JSON string (\"response_url\":\"…\"). */
-const RESPONSE_URL_VALUE = /(response_url\\*"\s*:\s*\\*")[^"\\]+/g;
+/**
+ * Secret values by their place: a response_url or any …token in JSON, also when that JSON is itself inside a JSON
+ * string (\"response_url\":\"…\" — the Socket Mode client logs each envelope at debug, with the command's response
+ * URL and verification token), and the one-time ticket in the Socket Mode WebSocket URL.
+ */
+const SECRET_PLACES: RegExp[] = [/((?:response_url|token)\\*"\s*:\s*\\*")[^"\\]+/g, /([?&]ticket=)[^&\s"'\\]+/g];
 const REDACTED = '[redacted]';
 
 /** A function that removes every secret from a finished log line. `secrets` are the bot's own values (short ones ignored). */
@@ -63,7 +67,8 @@ export function scrubber(secrets: readonly (string | undefined)[]): (line: strin
   return (line) => {
     let out = literal ? line.replace(literal, REDACTED) : line;
     for (const shape of SECRET_SHAPES) out = out.replace(shape, REDACTED);
-    return out.replace(RESPONSE_URL_VALUE, `$1${REDACTED}`);
+    for (const place of SECRET_PLACES) out = out.replace(place, `$1${REDACTED}`);
+    return out;
   };
 }
 
