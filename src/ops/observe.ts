@@ -170,26 +170,31 @@ function slackFetch(metrics: Metrics, log: Logger, base: FetchFunction = globalT
     const method = SLACK_METHOD_IN_URL.exec(String(url))?.[1];
     if (!method) return base(url, init);
     const started = performance.now();
-    let error = 'request_failed';
-    try {
-      const res = await base(url, init);
-      if (res.status === 429) error = 'ratelimited';
-      else if (res.status !== 200) error = `http_${res.status}`;
-      else if (res.headers.get('content-type') === 'application/gzip') error = 'ok';
-      else {
-        // The body can be read once: read here, and handed on as a new Response the WebClient reads as usual.
-        const text = await res.text();
-        error = slackAnswer(text);
-        return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
-      }
-      return res;
-    } catch (e) {
-      if ((e as Error)?.name === 'TimeoutError') error = 'timeout';
-      throw e;
-    } finally {
+    const done = (error: string) => {
       metrics.slackCall(method, error);
       log.debug({ slack: method, error, ms: Math.round(performance.now() - started) }, `slack ${method} ${error}`);
+    };
+    let res: Awaited<ReturnType<FetchFunction>>;
+    try {
+      res = await base(url, init);
+    } catch (e) {
+      done((e as Error)?.name === 'TimeoutError' ? 'timeout' : 'request_failed');
+      throw e;
     }
+    if (res.status === 429) done('ratelimited');
+    else if (res.status !== 200) done(`http_${res.status}`);
+    else if (res.headers.get('content-type') === 'application/gzip') done('ok');
+    else {
+      // Slack says ok or its error code in the body, which the WebClient reads once, as text: heard as it reads it
+      // (reading it here too and handing on a copy cost the bot about 0.2 ms of CPU a call).
+      const read = res.text.bind(res);
+      res.text = async () => {
+        const text = await read();
+        done(slackAnswer(text));
+        return text;
+      };
+    }
+    return res;
   };
 }
 

@@ -194,6 +194,19 @@ describe('/metrics after real actions', () => {
     assert.equal(await h.bot.store.pendingOutboxCount(), 0);
   });
 
+  it("a Slack error answered in the body (HTTP 200, ok:false) counts under Slack's error code", async () => {
+    const before = (await scrape(h.port)).samples;
+    h.slack.addFault({ method: 'chat.postMessage', error: 'not_in_channel', times: 1 });
+    await requestChange(h, 'U0ALICE', SAMPLE.noLicenses, { name: 'Umbrella Errors' });
+    await h.settle();
+    const after = (await scrape(h.port)).samples;
+    const labels = { method: 'chat.postMessage', error: 'not_in_channel' };
+    assert.equal(
+      value(after, 'chime_account_slack_api_calls_total', labels) - value(before, 'chime_account_slack_api_calls_total', labels),
+      1,
+    );
+  });
+
   it('names nobody: no user ID, team ID, account ID, account name, channel or token in the answer', async () => {
     await h.user.command('U0ALICE', `history ${SAMPLE.team}`);
     await h.settle();
@@ -208,6 +221,7 @@ describe('/metrics after real actions', () => {
       ...Object.values(SAMPLE),
       ...Object.values(SAMPLE_NAMES),
       'Globex Metrics',
+      'Umbrella Errors',
       h.slack.botToken,
       SIGNING_SECRET,
     ])
