@@ -33,6 +33,31 @@ describe('configuration', () => {
     assert.doesNotMatch(text, /user-token/, 'the token value is not echoed');
   });
 
+  it('METRICS_PORT: unset or equal to PORT serves /metrics on PORT, another port on its own; LOG_FORMAT json or pretty', () => {
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', POLICY_FILE: policy };
+    const at = (env: Record<string, string>) => {
+      const r = loadConfig({ ...base, ...env });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+      return r.config;
+    };
+    assert.equal(at({}).metricsPort, undefined);
+    assert.equal(at({ METRICS_PORT: '3000' }).metricsPort, undefined, 'the same as PORT (default 3000)');
+    assert.equal(at({ PORT: '8080', METRICS_PORT: '8080' }).metricsPort, undefined);
+    assert.equal(at({ METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.equal(at({}).logFormat, 'json');
+    assert.equal(at({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    for (const [name, value] of [
+      ['METRICS_PORT', 'nine'],
+      ['METRICS_PORT', '65536'],
+      ['LOG_FORMAT', 'xml'],
+    ]) {
+      const r = loadConfig({ ...base, [name!]: value! });
+      assert.ok(!r.ok);
+      assert.equal(r.problems.length, 1, r.problems.join('\n'));
+      assert.match(r.problems[0]!, new RegExp(`^${name} must be`));
+    }
+  });
+
   it('names the bad key of the policy file', () => {
     const bad = join(dir, 'bad.yml');
     writeFileSync(bad, 'roles:\n  requesters: ["alice"]\napproval:\n  required: sometimes\n');
