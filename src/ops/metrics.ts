@@ -31,15 +31,16 @@ const oneOf = <T extends string>(value: string | undefined, allowed: readonly T[
 
 /**
  * The state an audit entry moves its request to, if it moves it. The workflow writes `requested` with detail "no
- * approval needed" for a change that starts approved, and an `approved` entry's detail ends "…, complete" only for the
- * approval that completes the request (src/workflow/changes.ts); test/ops/metrics.test.ts holds both to it.
+ * approval needed" for a change that starts approved, and an `approved` entry's detail starts "N of M, complete" only
+ * for the approval that completes the request (src/workflow/changes.ts); test/ops/metrics.test.ts holds both to it.
  */
 export function transitionOf(entry: AuditEntry): Transition | undefined {
   switch (entry.action) {
     case 'requested':
       return entry.detail === 'no approval needed' ? 'approved' : 'pending';
     case 'approved':
-      return /, complete\b/.test(entry.detail ?? '') ? 'approved' : undefined;
+      // At the start: the approver's comment follows (`1 of 2: ok, complete`) and must not count.
+      return /^\d+ of \d+, complete\b/.test(entry.detail ?? '') ? 'approved' : undefined;
     case 'rejected':
     case 'cancelled':
     case 'expired':

@@ -122,14 +122,14 @@ function kindOf(body: Body): RequestKind | undefined {
   }
 }
 
-/** What the request is, in Slack's own fixed names: the command, action, view or event type (never typed text). */
+/** What the request is: the command, action ID, view callback ID or event type — IDs, never typed text (cut short). */
 function nameOf(body: Body): string {
   const name = body.command ?? body.actions?.[0]?.action_id ?? body.action_id ?? body.view?.callback_id ?? body.event?.type ?? '';
   return typeof name === 'string' ? name.slice(0, 100) : '';
 }
 
 function attachRequests(app: App, metrics: Metrics, log: Logger): void {
-  const process = app.processEvent.bind(app);
+  const handle = app.processEvent.bind(app);
   app.processEvent = (event: ReceiverEvent) => {
     const body = (event.body ?? {}) as Body;
     const kind = kindOf(body);
@@ -144,8 +144,8 @@ function attachRequests(app: App, metrics: Metrics, log: Logger): void {
         return event.ack(response);
       };
       if (kind === 'command') metrics.command(parseCommand(typeof body.text === 'string' ? body.text : '').kind);
-      log.info({ retry: event.retryNum }, `slack ${kind ?? body.type ?? 'request'} ${nameOf(body)}`.trim());
-      return process({ ...event, ack });
+      log.info({ retry: event.retryNum }, `slack ${kind ?? 'request'} ${nameOf(body)}`.trim());
+      return handle({ ...event, ack });
     });
   };
 }

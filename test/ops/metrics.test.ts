@@ -15,8 +15,10 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import type { AuditEntry } from '../../src/domain/audit.ts';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import type { EmuMessage } from '../../src/emulators/slack/server.ts';
+import { transitionOf } from '../../src/ops/metrics.ts';
 import { type Harness, modalOf, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import { freePort } from '../helpers/ports.ts';
 import { cardFor, ROOT, swapBot, until } from '../helpers/proof.ts';
@@ -268,6 +270,26 @@ describe('/metrics after real actions', () => {
       await h.restart();
     }
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.status, undefined, 'closed with the bot');
+  });
+});
+
+describe('which audit entries move a request', () => {
+  const entry = (action: AuditEntry['action'], detail?: string): AuditEntry => ({
+    at: new Date(),
+    action,
+    actorId: 'U1',
+    teamId: 'T1',
+    detail,
+  });
+  it('requested: pending, or approved when no approval is needed; approved only when the approvals are complete', () => {
+    assert.equal(transitionOf(entry('requested', 'needs 2 approval(s)')), 'pending');
+    assert.equal(transitionOf(entry('requested', 'no approval needed')), 'approved');
+    assert.equal(transitionOf(entry('approved', '1 of 2')), undefined);
+    assert.equal(transitionOf(entry('approved', '1 of 2: fine, complete when Bob agrees')), undefined, "a comment can't complete it");
+    assert.equal(transitionOf(entry('approved', '2 of 2, complete: fine')), 'approved');
+    for (const end of ['rejected', 'cancelled', 'expired', 'applied', 'failed', 'stale'] as const)
+      assert.equal(transitionOf(entry(end)), end);
+    for (const other of ['refused', 'reconciled', 'reminded', 'escalated'] as const) assert.equal(transitionOf(entry(other)), undefined);
   });
 });
 
