@@ -62,7 +62,7 @@ export interface Bot {
   workflow: ChangeWorkflow;
   outbox: Outbox;
   homeTabs: HomeTabs;
-  /** Resolves once no listener, background apply or outbox pass is running (tests, graceful shutdown). */
+  /** Resolves once no listener, sweep, background apply or outbox pass is running (tests, graceful shutdown). */
   idle(): Promise<void>;
   /** What /healthz reports. */
   health: Health;
@@ -268,6 +268,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     async idle() {
       do {
         await Promise.allSettled([...handling]);
+        // A sweep under way may be about to start an apply in the background: wait for it first.
+        await sweeping;
         await workflow.idle();
         await outbox.settle();
       } while (handling.size > 0);
