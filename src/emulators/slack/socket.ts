@@ -90,6 +90,8 @@ export interface SocketModeEmulator {
   disconnect(reason: DisconnectReason, opts?: { connectionId?: string; closeAfterMs?: number }): number;
   /** Cuts one connection (or all) without a word, as a network failure would. */
   drop(connectionId?: string): number;
+  /** Sends these exact bytes on one live connection (round robin): what a broken or hostile peer might send. */
+  sendRaw(text: string): string | undefined;
   /** Resolves once `n` connections are live (default timeout 10 s). */
   waitForConnections(n: number, timeoutMs?: number): Promise<SocketConnectionInfo[]>;
 }
@@ -215,6 +217,12 @@ export class SocketModeHub implements SocketModeEmulator {
     const targets = [...this.#live.values()].filter((c) => connectionId === undefined || c.info.id === connectionId);
     for (const c of targets) c.ws.terminate();
     return targets.length;
+  }
+
+  sendRaw(text: string): string | undefined {
+    const target = this.#pick();
+    target?.ws.send(text);
+    return target?.info.id;
   }
 
   async waitForConnections(n: number, timeoutMs = 10_000): Promise<SocketConnectionInfo[]> {
