@@ -84,6 +84,12 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
     });
     this.#port = o.port;
     this.#log = (this as unknown as { logger: Logger }).logger;
+    // A refused token is reported by start() in one line naming SLACK_APP_TOKEN; the SDK's own error line about it
+    // would be a second one, so it goes to debug (the SDK's logger is its own ConsoleLogger).
+    const sdkLog = (this.client as unknown as { logger: Logger }).logger;
+    const logError = sdkLog.error.bind(sdkLog);
+    sdkLog.error = (...msg: unknown[]) =>
+      /Failed to retrieve a new WSS URL/.test(String(msg[0])) ? sdkLog.debug(...msg) : logError(...msg);
     // The SDK's own handler of raw messages, and Bolt's of envelopes, are replaced by screened ones.
     const sdkHandlers = this.client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => unknown)[];
     this.client.removeAllListeners('ws_message');

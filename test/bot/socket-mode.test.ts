@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { createBot } from '../../src/app.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { DEFAULT_APP_TOKEN, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
-import { type Harness, isForm, modalOf, requestChange, startHarness, viewText } from '../helpers/harness.ts';
+import { StartupError } from '../../src/ops/startup.ts';
+import { DEFAULT_POLICY, type Harness, isForm, modalOf, requestChange, startHarness, testBot, viewText } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
 import { assertChain, type BotProcess, cardFor, startBotProcess, until, updates, updatesOf } from '../helpers/proof.ts';
 
@@ -132,6 +134,30 @@ describe('Socket Mode: one bot', () => {
     assert.equal(updates(h).length, 0, 'nothing changed in Chime');
     assert.deepEqual(rejections, [], 'no unhandled rejection');
     await assertChain(h);
+  });
+});
+
+describe('Socket Mode: start-up', () => {
+  it('an app-level token Slack refuses stops the start with one line naming SLACK_APP_TOKEN, never the token', async () => {
+    const [slack, chime] = await Promise.all([startSlackEmulator(), startChimeEmulator()]);
+    const dir = mkdtempSync(join(tmpdir(), 'chime-account-socket-'));
+    writeFileSync(join(dir, 'policy.yml'), stringify(DEFAULT_POLICY));
+    try {
+      const revoked = 'xapp-1-A0APP-1-revoked-token';
+      const { config, options } = testBot({ slack, chimeUrl: chime.url, dir, env: { SLACK_APP_TOKEN: revoked } });
+      const bot = await createBot(config, options);
+      await assert.rejects(bot.start(), (e: Error) => {
+        assert.ok(e instanceof StartupError);
+        assert.match(e.message, /^SLACK_APP_TOKEN: Slack refused the app-level token \(invalid_auth\);/);
+        assert.ok(!e.message.includes(revoked) && !e.message.includes('\n'));
+        return true;
+      });
+      await bot.stop();
+      assert.equal(slack.socketMode.connections.length, 0, 'no connection was opened');
+    } finally {
+      await Promise.all([slack.close(), chime.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
