@@ -252,8 +252,9 @@ describe('Socket Mode: two replicas on one PostgreSQL', () => {
     assert.equal(slack.messages.filter((m) => m.thread_ts === pending.ts && /updated/.test(m.text)).length, 1, 'one summary');
   });
 
-  it('Slack refreshes one replica’s connection: the other carries the traffic until it is back', async () => {
+  it('Slack refreshes one replica’s connection: the other carries the traffic until it is back', async (t) => {
     const [first] = slack.socketMode.live();
+    const refreshedAt = Date.now();
     assert.equal(slack.socketMode.disconnect('refresh_requested', { connectionId: first!.id }), 1);
     await until(() => slack.socketMode.live().length === 1, 5_000, 'the refreshed connection to retire');
     // Bolt's client closes at once and reconnects after its clientPingTimeout (5 s): meanwhile the other answers.
@@ -261,6 +262,7 @@ describe('Socket Mode: two replicas on one PostgreSQL', () => {
     assert.equal(during.status, 200);
     assert.notEqual(during.connectionId, first!.id);
     const back = await slack.socketMode.waitForConnections(2, 20_000);
+    t.diagnostic(`the refreshed replica was connected again ${Date.now() - refreshedAt} ms after refresh_requested`);
     assert.ok(!back.some((c) => c.id === first!.id), 'a new connection replaced the refreshed one');
     const answered = new Set<string | undefined>();
     for (let i = 0; i < 4; i++) answered.add((await user().command('U0ALICE', 'help')).connectionId);
