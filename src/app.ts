@@ -151,7 +151,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     awsAccounts && Object.keys(awsAccounts).length > 0 ? { options: chimeOptions, awsAccounts } : undefined,
   );
   // ship: /healthz asks the store's ping and Chime's credential chain, and hears how each Chime call ended.
-  const botHealth = new Health({ store: () => store.ping(), chimeCredentials: () => chimeClient.config.credentials() });
+  const botHealth = new Health({
+    store: () => store.ping(),
+    chimeCredentials: () => chimeClient.config.credentials(),
+    slackConnection: socketReceiver ? () => socketReceiver.connected() : undefined,
+  });
   health = botHealth;
   watchChime(chimeClient, botHealth);
   const notifier = new Notifier(app.client, logger);

@@ -11,6 +11,7 @@
  * - start() listens for /healthz on the port (errors like EADDRINUSE are reported, not thrown later), then opens the
  *   connection; a refused app-level token is one start-up line naming SLACK_APP_TOKEN. port() is the port it got.
  * - stop() lets the envelopes in flight be acked (up to 3.5 s), then closes the connection and waits for it.
+ * - connected() says whether the connection is open, for /healthz (a refresh makes it false for the SDK's ~5 s).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +72,7 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
   #app: App | undefined;
   #log: Logger;
   #port: number;
+  #connected = false;
   /** Acks of the envelopes being processed (settled once acked or done). */
   #inFlight = new Set<Promise<void>>();
 
@@ -98,6 +100,14 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
     });
     this.client.removeAllListeners('slack_event');
     this.client.on('slack_event', (args: SlackEventArgs) => this.#dispatch(args));
+    // `connected` follows Slack's hello; `close` is the SDK's word for a WebSocket gone (it reconnects after it).
+    this.client.on('connected', () => (this.#connected = true));
+    this.client.on('close', () => (this.#connected = false));
+  }
+
+  /** The WebSocket connection is open and Slack said hello: envelopes can reach this process. */
+  connected(): boolean {
+    return this.#connected;
   }
 
   override init(app: App): void {

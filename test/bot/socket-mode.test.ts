@@ -135,6 +135,22 @@ describe('Socket Mode: one bot', () => {
     assert.deepEqual(rejections, [], 'no unhandled rejection');
     await assertChain(h);
   });
+
+  it('Slack refreshes the connection: /healthz says so until the bot has reconnected, then it answers again', async () => {
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${h.port}/healthz`);
+      return { status: res.status, body: (await res.json()) as { checks: { slack: { ok: boolean; problem?: string } } } };
+    };
+    const [before] = h.slack.socketMode.live();
+    h.slack.socketMode.disconnect('refresh_requested');
+    await until(async () => (await health()).status === 503, 3_000, '/healthz to notice');
+    const down = await health();
+    assert.match(down.body.checks.slack.problem ?? '', /Socket Mode connection to Slack is not open/);
+    const [after] = await h.slack.socketMode.waitForConnections(1, 15_000);
+    assert.notEqual(after!.id, before!.id);
+    await until(async () => (await health()).status === 200, 3_000, '/healthz to be ok again');
+    assert.equal((await h.user.command('U0ALICE', 'help')).status, 200);
+  });
 });
 
 describe('Socket Mode: start-up', () => {
