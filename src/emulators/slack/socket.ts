@@ -103,7 +103,8 @@ interface Live {
 }
 
 interface Waiting {
-  resolve: (ack: { payload?: unknown; connectionId: string }) => void;
+  /** The ack, or undefined: timed out, or the emulator closed. */
+  resolve: (ack: { payload?: unknown; connectionId: string } | undefined) => void;
 }
 
 export class SocketModeHub implements SocketModeEmulator {
@@ -117,6 +118,7 @@ export class SocketModeHub implements SocketModeEmulator {
   #waiting = new Map<string, Waiting>();
   #next = 0;
   #ping: NodeJS.Timeout | undefined;
+  #closed = false;
   #wsBase: string;
   readonly #ackTimeoutMs: number;
   readonly #retryDelaysMs: number[];
@@ -174,8 +176,9 @@ export class SocketModeHub implements SocketModeEmulator {
     // Only the Events API is retried; an unanswered command or click is an error the user sees.
     const retries = type === 'events_api' ? this.#retryDelaysMs : [];
     let connectionId: string | undefined;
-    for (let attempt = 0; attempt <= retries.length; attempt++) {
+    for (let attempt = 0; attempt <= retries.length && !this.#closed; attempt++) {
       if (attempt > 0) await sleep(retries[attempt - 1]!);
+      if (this.#closed) break;
       const target = this.#pick();
       connectionId = target?.info.id;
       const record: EnvelopeRecord = { envelopeId, type, attempt, connectionId, at: this.#now(), acked: false };
@@ -242,13 +245,15 @@ export class SocketModeHub implements SocketModeEmulator {
     this.strayAcks.length = 0;
   }
 
+  /** Ends every connection; deliveries still waiting end unacked, and no retry is sent. */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#ping);
     for (const c of this.#live.values()) {
       clearTimeout(c.closeTimer);
       c.ws.terminate();
     }
-    for (const w of this.#waiting.values()) w.resolve = () => {};
+    for (const w of [...this.#waiting.values()]) w.resolve(undefined);
     this.#wss.close();
   }
 
@@ -298,7 +303,6 @@ export class SocketModeHub implements SocketModeEmulator {
       this.strayAcks.push(message ?? text);
       return;
     }
-    this.#waiting.delete(envelopeId!);
     waiting.resolve({ payload: message.payload, connectionId: info.id });
   }
 
@@ -311,6 +315,7 @@ export class SocketModeHub implements SocketModeEmulator {
       this.#waiting.set(envelopeId, {
         resolve: (ack) => {
           clearTimeout(timer);
+          this.#waiting.delete(envelopeId);
           resolve(ack);
         },
       });
@@ -340,6 +345,7 @@ export function attachSocketMode(server: Server, hub: SocketModeHub): void {
   server.on('upgrade', (req, socket, head) => hub.upgrade(req, socket, head));
 }
 
+/** A wait that never keeps the process alive (Slack's retries are minutes apart). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
