@@ -30,8 +30,8 @@ export interface SocketModeOptions {
   /** How long an envelope waits for its ack before it counts as failed (default 3000, Slack's 3 seconds). */
   ackTimeoutMs?: number;
   /**
-   * Waits before each retry of an unacked events_api envelope (default Slack's Events API schedule: at once, after
-   * 1 minute, after 5 minutes — three retries). Tests shorten it.
+   * Waits before each retry of an unacked events_api envelope (default: the Events API's three retries — at once,
+   * after 1 minute, after 5 minutes — as Slack retries HTTP deliveries). Tests shorten it.
    */
   retryDelaysMs?: number[];
   /** How long a ticket from apps.connections.open stays usable (default 30 s; once only either way). */
@@ -176,9 +176,11 @@ export class SocketModeHub implements SocketModeEmulator {
     // Only the Events API is retried; an unanswered command or click is an error the user sees.
     const retries = type === 'events_api' ? this.#retryDelaysMs : [];
     let connectionId: string | undefined;
+    let attempts = 0;
     for (let attempt = 0; attempt <= retries.length && !this.#closed; attempt++) {
       if (attempt > 0) await sleep(retries[attempt - 1]!);
       if (this.#closed) break;
+      attempts = attempt + 1;
       const target = this.#pick();
       connectionId = target?.info.id;
       const record: EnvelopeRecord = { envelopeId, type, attempt, connectionId, at: this.#now(), acked: false };
@@ -207,7 +209,7 @@ export class SocketModeHub implements SocketModeEmulator {
         };
       }
     }
-    return { acked: false, envelopeId, connectionId, attempts: retries.length + 1, ms: performance.now() - started };
+    return { acked: false, envelopeId, connectionId, attempts, ms: performance.now() - started };
   }
 
   disconnect(reason: DisconnectReason, opts: { connectionId?: string; closeAfterMs?: number } = {}): number {
