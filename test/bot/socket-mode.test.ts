@@ -16,14 +16,14 @@ import { stringify } from 'yaml';
 import { createBot } from '../../src/app.ts';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { DEFAULT_APP_TOKEN, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { StartupError } from '../../src/ops/startup.ts';
 import { DEFAULT_POLICY, type Harness, isForm, modalOf, requestChange, startHarness, testBot, viewText } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
 import { assertChain, type BotProcess, cardFor, startBotProcess, until, updates, updatesOf } from '../helpers/proof.ts';
+import { socketUserClient } from '../helpers/slack.ts';
 
-const overSocket = (slack: SlackEmulator) => new SlackUserClient({ emulator: slack, transport: 'socket' });
+const overSocket = (slack: SlackEmulator) => socketUserClient(slack);
 
 describe('Socket Mode: one bot', () => {
   let h: Harness;

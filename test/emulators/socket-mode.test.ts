@@ -10,9 +10,8 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SocketModeClient } from '@slack/socket-mode';
 import { WebClient } from '@slack/web-api';
 import WebSocket from 'ws';
-import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
-import { quietLogger, slackError } from '../helpers/slack.ts';
+import { quietLogger, slackError, socketUserClient } from '../helpers/slack.ts';
 
 interface Raw {
   ws: WebSocket;
@@ -64,7 +63,7 @@ async function rawConnection(
   };
 }
 
-const socketUser = (slack: SlackEmulator) => new SlackUserClient({ emulator: slack, transport: 'socket', ackTimeoutMs: 1_000 });
+const socketUser = (slack: SlackEmulator) => socketUserClient(slack, 1_000);
 
 describe('Slack emulator: Socket Mode', () => {
   let slack: SlackEmulator;
