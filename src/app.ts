@@ -37,6 +37,7 @@ import {
 import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
 import { createReceiver } from './slack/receiver.ts';
+import { ScreenedSocketModeReceiver } from './slack/socket-receiver.ts';
 import { cardMessage } from './slack/views/requests.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -54,6 +55,8 @@ export interface BotOptions {
   homeDebounceMs?: number;
   /** How often /healthz's Slack check (auth.test) runs while the bot runs; default 60 s. */
   slackCheckMs?: number;
+  /** Socket Mode: the SDK's pong timeout, which also paces its reconnects (default 5000). */
+  socketPingTimeoutMs?: number;
 }
 
 export interface Bot {
@@ -92,14 +95,25 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     },
   ];
   // HTTP mode: Bolt's receiver, with bodies Bolt can't handle answered 400 in front of it (slack/receiver.ts).
-  const receiver = socketMode
-    ? undefined
-    : createReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
+  // Socket Mode: Bolt's, screening envelopes the same way, with /healthz on PORT (slack/socket-receiver.ts).
+  const socketReceiver = config.slack.appToken
+    ? new ScreenedSocketModeReceiver({
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        port: config.port,
         customRoutes,
-        processBeforeResponse: false,
         logLevel: LEVELS[config.logLevel],
-      });
+        clientPingTimeout: options.socketPingTimeoutMs,
+      })
+    : undefined;
+  const receiver =
+    socketReceiver ??
+    createReceiver({
+      signingSecret: config.slack.signingSecret ?? '',
+      customRoutes,
+      processBeforeResponse: false,
+      logLevel: LEVELS[config.logLevel],
+    });
   const app = new App({
     token: config.slack.botToken,
     appToken: config.slack.appToken,
@@ -116,13 +130,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000 },
       rejectRateLimitedCalls: true,
     },
-    ...(receiver
-      ? { receiver }
-      : {
-          customRoutes,
-          // The Socket Mode client opens its connection through apps.connections.open: SLACK_API_URL must reach it too.
-          installerOptions: { port: config.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
-        }),
+    receiver,
   });
   const logger = app.logger;
 
@@ -143,7 +151,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     awsAccounts && Object.keys(awsAccounts).length > 0 ? { options: chimeOptions, awsAccounts } : undefined,
   );
   // ship: /healthz asks the store's ping and Chime's credential chain, and hears how each Chime call ended.
-  const botHealth = new Health({ store: () => store.ping(), chimeCredentials: () => chimeClient.config.credentials() });
+  const botHealth = new Health({
+    store: () => store.ping(),
+    chimeCredentials: () => chimeClient.config.credentials(),
+    slackConnection: socketReceiver ? () => socketReceiver.connected() : undefined,
+  });
   health = botHealth;
   watchChime(chimeClient, botHealth);
   const notifier = new Notifier(app.client, logger);
@@ -280,7 +292,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       const started = (await app.start(config.port)) as Server | undefined;
       listening = true;
       server = socketMode ? undefined : started;
-      const address = server?.address();
+      const address = socketReceiver ? { port: socketReceiver.port() } : server?.address();
       outbox.start();
       sweep = setInterval(runSweep, options.sweepMs ?? config.sweepMs);
       sweep.unref();
