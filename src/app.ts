@@ -14,6 +14,7 @@ import { ChimeAccounts, type ChimeAccountsOptions, createChimeClient } from './c
 import type { Config } from './config.ts';
 // ship (issue 9): truthful health and start-up
 import { Health, watchChime } from './ops/health.ts';
+import { boltLogger } from './ops/logger.ts';
 // obs (issue 9): metrics and logs
 import type { Metrics } from './ops/metrics.ts';
 import { observe } from './ops/observe.ts';
@@ -40,6 +41,7 @@ import {
 import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
 import { createReceiver } from './slack/receiver.ts';
+import { ScreenedSocketModeReceiver } from './slack/socket-receiver.ts';
 import { cardMessage } from './slack/views/requests.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -57,6 +59,8 @@ export interface BotOptions {
   homeDebounceMs?: number;
   /** How often /healthz's Slack check (auth.test) runs while the bot runs; default 60 s. */
   slackCheckMs?: number;
+  /** Socket Mode: the SDK's pong timeout, which also paces its reconnects (default 5000). */
+  socketPingTimeoutMs?: number;
 }
 
 export interface Bot {
@@ -65,7 +69,7 @@ export interface Bot {
   workflow: ChangeWorkflow;
   outbox: Outbox;
   homeTabs: HomeTabs;
-  /** Resolves once no listener, background apply or outbox pass is running (tests, graceful shutdown). */
+  /** Resolves once no listener, sweep, background apply or outbox pass is running (tests, graceful shutdown). */
   idle(): Promise<void>;
   /** What /healthz reports. */
   health: Health;
@@ -100,15 +104,28 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     ...obs.routes,
   ];
   // HTTP mode: Bolt's receiver, with bodies Bolt can't handle answered 400 in front of it (slack/receiver.ts).
-  const receiver = socketMode
-    ? undefined
-    : createReceiver({
-        signingSecret: config.slack.signingSecret ?? '',
+  // Socket Mode: Bolt's, screening envelopes the same way, with /healthz on PORT (slack/socket-receiver.ts).
+  const socketReceiver = config.slack.appToken
+    ? new ScreenedSocketModeReceiver({
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        port: config.port,
         customRoutes,
-        processBeforeResponse: false,
-        logger: obs.logger,
+        // Its own Bolt Logger on the same pino: the receiver rewires one method of the logger it is given.
+        logger: boltLogger(obs.log),
         logLevel: LEVELS[config.logLevel],
-      });
+        clientPingTimeout: options.socketPingTimeoutMs,
+      })
+    : undefined;
+  const receiver =
+    socketReceiver ??
+    createReceiver({
+      signingSecret: config.slack.signingSecret ?? '',
+      customRoutes,
+      processBeforeResponse: false,
+      logger: obs.logger,
+      logLevel: LEVELS[config.logLevel],
+    });
   const app = new App({
     token: config.slack.botToken,
     appToken: config.slack.appToken,
@@ -127,13 +144,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       rejectRateLimitedCalls: true,
       fetch: obs.slackFetch,
     },
-    ...(receiver
-      ? { receiver }
-      : {
-          customRoutes,
-          // The Socket Mode client opens its connection through apps.connections.open: SLACK_API_URL must reach it too.
-          installerOptions: { port: config.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
-        }),
+    receiver,
   });
   const logger = app.logger;
   obs.attach(app);
@@ -156,7 +167,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     awsAccounts && Object.keys(awsAccounts).length > 0 ? { options: chimeOptions, awsAccounts } : undefined,
   );
   // ship: /healthz asks the store's ping and Chime's credential chain, and hears how each Chime call ended.
-  const botHealth = new Health({ store: () => store.ping(), chimeCredentials: () => chimeClient.config.credentials() });
+  const botHealth = new Health({
+    store: () => store.ping(),
+    chimeCredentials: () => chimeClient.config.credentials(),
+    slackConnection: socketReceiver ? () => socketReceiver.connected() : undefined,
+  });
   health = botHealth;
   watchChime(chimeClient, botHealth);
   obs.metrics.outboxFrom(() => store.outboxStats(new Date()));
@@ -283,6 +298,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     async idle() {
       do {
         await Promise.allSettled([...handling]);
+        // A sweep under way may be about to start an apply in the background: wait for it first.
+        await sweeping;
         await workflow.idle();
         await outbox.settle();
       } while (handling.size > 0);
@@ -295,7 +312,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       const started = (await app.start(config.port)) as Server | undefined;
       listening = true;
       server = socketMode ? undefined : started;
-      const address = server?.address();
+      const address = socketReceiver ? { port: socketReceiver.port() } : server?.address();
       outbox.start();
       sweep = setInterval(runSweep, options.sweepMs ?? config.sweepMs);
       sweep.unref();

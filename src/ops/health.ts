@@ -19,6 +19,8 @@ export interface HealthReport {
 export interface Probes {
   store?: () => Promise<void>;
   chimeCredentials?: () => Promise<unknown>;
+  /** Socket Mode: whether the WebSocket connection to Slack is open (envelopes reach no one while it is not). */
+  slackConnection?: () => boolean;
 }
 
 const OK: Check = { ok: true };
@@ -59,8 +61,9 @@ export class Health {
       this.#probe(this.#probes.store, 'the database does not answer'),
       this.#probe(this.#probes.chimeCredentials, 'no AWS credentials could be loaded (environment, profile or role)'),
     ]);
+    const disconnected = this.#slack.ok && this.#probes.slackConnection?.() === false;
     const checks: Record<Component, Check> = {
-      slack: this.#slack,
+      slack: disconnected ? { ok: false, problem: 'the Socket Mode connection to Slack is not open (reconnecting)' } : this.#slack,
       store,
       chime: this.#chimeRefused && chime.ok ? { ok: false, problem: this.#chimeRefused } : chime,
     };

@@ -104,8 +104,10 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
   });
 
   it('killed while UpdateAccount is in flight; Chime commits it after the restart looked: "being checked", then applied once', async () => {
-    const p1 = await start({ APPLY_LEASE_MS: '6000' });
-    chime.addFault({ operation: 'UpdateAccount', latencyMs: 4_000, times: 1 });
+    // Chime commits 7 s after the call reached it: the restart (started 2.3 s after) has 4.7 s to look first, which a
+    // loaded CI machine needs; the 10 s claim outlasts the commit.
+    const p1 = await start({ APPLY_LEASE_MS: '10000' });
+    chime.addFault({ operation: 'UpdateAccount', latencyMs: 7_000, times: 1 });
     const name = 'Landed After The Restart Looked';
     await requestChange(driver(p1), 'U0ALICE', SAMPLE.team, { name });
     await until(() => updatesOf(chime.calls).length === 1, 10_000, 'UpdateAccount to reach Chime');
@@ -113,13 +115,13 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     await kill(p1);
     await new Promise((r) => setTimeout(r, 2_300 - (Date.now() - reached)));
 
-    const p2 = await start({ APPLY_LEASE_MS: '6000' });
+    const p2 = await start({ APPLY_LEASE_MS: '10000' });
     // The restart looks before Chime has committed: it must not decide from that read.
-    const note = await slack.waitFor(() => slack.messages.find((m) => /being checked/.test(m.text)), 5_000);
+    const note = await slack.waitFor(() => slack.messages.find((m) => /being checked/.test(m.text)), 6_000);
     assert.equal(chime.accounts.get(SAMPLE.team)!.Name === name, false, 'looked before the commit');
     assert.equal(requestRows(dir)[0]!.state, 'applying', 'not settled while the dead process’s call can still land');
     assert.ok(note);
-    await until(() => chime.accounts.get(SAMPLE.team)!.Name === name, 5_000, 'Chime to commit the delayed update');
+    await until(() => chime.accounts.get(SAMPLE.team)!.Name === name, 8_000, 'Chime to commit the delayed update');
     await until(() => requestRows(dir)[0]!.state !== 'applying', 10_000, 'the claim to run out and the restart to settle');
     const [request] = requestRows(dir);
     assert.equal(request!.state, 'applied');

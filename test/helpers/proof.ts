@@ -227,7 +227,8 @@ export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`the bot did not start:\n${out}`)), 20_000);
     const look = () => {
-      const m = /listening on port (\d+)/.exec(out);
+      // HTTP mode says "listening on port N"; Socket Mode "(health on port N)".
+      const m = /(?:listening|health) on port (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         child.stdout!.off('data', look);

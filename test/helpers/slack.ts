@@ -1,4 +1,4 @@
-/** Slack-side test helpers: the simulated user pointed at an app, Slack's error code of a failed call, a quiet Bolt logger. */
+/** Slack-side test helpers: the simulated user pointed at an app (over HTTP or Socket Mode), Slack's error code of a failed call, a quiet Bolt logger. */
 import { LogLevel } from '@slack/bolt';
 import { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import type { SlackEmulator } from '../../src/emulators/slack/server.ts';
@@ -15,6 +15,11 @@ export function userClient(slack: SlackEmulator, port: number, teamId?: string, 
     teamId,
     enterpriseId,
   });
+}
+
+/** A simulated user of `slack` whose requests go as Socket Mode envelopes over the app's connections. */
+export function socketUserClient(slack: SlackEmulator, ackTimeoutMs?: number): SlackUserClient {
+  return new SlackUserClient({ emulator: slack, transport: 'socket', ackTimeoutMs });
 }
 
 /** The Slack error code of a failed WebClient call (fails the test if the call succeeds). */

@@ -1,6 +1,8 @@
 /**
  * A simulated Slack user: sends signed slash commands and interaction payloads to the app's /slack/events endpoint,
  * shaped as Slack sends them, and applies the app's answers to the emulator (view acks, command replies).
+ * With `transport: 'socket'` the same payloads go as Socket Mode envelopes over the app's WebSocket connections
+ * instead, and the ack's payload comes back as the answer's body — so every caller reads it the same way.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -21,12 +23,19 @@ export interface SlackResponse {
   ms: number;
   /** The app took longer than ackTimeoutMs: Slack shows the user an error. */
   timedOut?: boolean;
+  /** Socket Mode: the envelope, the connection that acked it (or got the last try), and how many deliveries it took. */
+  envelopeId?: string;
+  connectionId?: string;
+  attempts?: number;
 }
 
 export interface SlackUserClientOptions {
-  /** e.g. http://127.0.0.1:PORT/slack/events */
-  appUrl: string;
-  signingSecret: string;
+  /** e.g. http://127.0.0.1:PORT/slack/events (HTTP transport). */
+  appUrl?: string;
+  /** HTTP transport: the app's signing secret. */
+  signingSecret?: string;
+  /** 'http' (default): signed POSTs to appUrl. 'socket': envelopes over the app's Socket Mode connections. */
+  transport?: 'http' | 'socket';
   emulator: SlackEmulator;
   teamId?: string;
   enterpriseId?: string;
@@ -56,25 +65,30 @@ export class SlackUserClient {
   readonly teamId: string;
   readonly enterpriseId: string | undefined;
   readonly ackTimeoutMs: number;
+  readonly transport: 'http' | 'socket';
   #secret: string;
   /** Options the app offered for an external menu (`viewId/blockId/actionId`), for their labels. */
   #offered = new Map<string, SelectedOption[]>();
 
   constructor(opts: SlackUserClientOptions) {
-    this.appUrl = opts.appUrl;
+    this.transport = opts.transport ?? 'http';
+    if (this.transport === 'http' && !(opts.appUrl && opts.signingSecret))
+      throw new Error('SlackUserClient: the HTTP transport needs appUrl and signingSecret');
+    this.appUrl = opts.appUrl ?? '';
     this.emulator = opts.emulator;
     this.teamId = opts.teamId ?? opts.emulator.teamId;
     this.enterpriseId = opts.enterpriseId;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 3000;
-    this.#secret = opts.signingSecret;
+    this.#secret = opts.signingSecret ?? '';
   }
 
   signedHeaders(body: string, tsSeconds?: number): { 'x-slack-signature': string; 'x-slack-request-timestamp': string } {
     return signRequest(this.#secret, body, tsSeconds);
   }
 
-  /** POSTs a raw body, signed, as a form (headers override, e.g. a bad signature). */
+  /** POSTs a raw body, signed, as a form (headers override, e.g. a bad signature); or, over Socket Mode, its envelope. */
   async send(rawBody: string, headers: Record<string, string> = {}): Promise<SlackResponse> {
+    if (this.transport === 'socket') return this.#overSocket(rawBody, headers);
     const started = performance.now();
     const all = {
       'content-type': 'application/x-www-form-urlencoded',
@@ -338,6 +352,41 @@ export class SlackUserClient {
       actions: [buttonAction(ref, where)],
     };
     return { ...(await this.#interaction(payload)), triggerId };
+  }
+
+  /**
+   * The body Slack would POST, as the envelope it sends in Socket Mode instead: a JSON body is an Events API
+   * callback (`events_api`; url_verification is never sent over a socket), a form with a `payload` field an
+   * interaction (`interactive`), any other form a slash command (`slash_commands`, its fields as the payload). The
+   * ack's payload is the answer's body: '' for a bare ack, else its JSON.
+   */
+  async #overSocket(rawBody: string, headers: Record<string, string>): Promise<SlackResponse> {
+    const isJson = (headers['content-type'] ?? '').startsWith('application/json');
+    let type: 'events_api' | 'interactive' | 'slash_commands';
+    let payload: unknown;
+    if (isJson) {
+      type = 'events_api';
+      payload = JSON.parse(rawBody);
+      if (isObj(payload) && payload.type === 'url_verification') return { status: 0, body: '', ms: 0 };
+    } else {
+      const form = new URLSearchParams(rawBody);
+      const field = form.get('payload');
+      type = field === null ? 'slash_commands' : 'interactive';
+      payload = field === null ? Object.fromEntries(form) : JSON.parse(field);
+    }
+    if (!isObj(payload)) throw new Error('SlackUserClient: Socket Mode carries JSON objects only');
+    const ackTimeoutMs = this.ackTimeoutMs > 0 ? this.ackTimeoutMs : 24 * 60 * 60 * 1000;
+    const d = await this.emulator.socketMode.deliver(type, payload, { ackTimeoutMs });
+    const acked = isObj(d.payload) && Object.keys(d.payload).length > 0 ? JSON.stringify(d.payload) : '';
+    return {
+      status: d.acked ? 200 : 0,
+      body: d.acked ? acked : '',
+      ms: d.ms,
+      ...(d.acked ? {} : { timedOut: true }),
+      envelopeId: d.envelopeId,
+      connectionId: d.connectionId,
+      attempts: d.attempts,
+    };
   }
 
   #interaction(payload: JsonObject): Promise<SlackResponse> {

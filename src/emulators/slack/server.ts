@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, parseArgs, readBody, send } from './http.ts';
 import { METHODS } from './methods.ts';
+import { attachSocketMode, SocketModeHub, type SocketModeOptions } from './socket.ts';
 import type { StateOptions } from './state.ts';
 import { EmulatorState, RESPONSE_URL_MAX_USES, RESPONSE_URL_TTL_MS } from './state.ts';
 import type { EmuCall, JsonObject, SlackEmulator, SlackFault } from './types.ts';
@@ -23,6 +24,8 @@ export {
   DEFAULT_USERGROUPS,
   DEFAULT_USERS,
 } from './seed.ts';
+export type * from './socket.ts';
+export { DEFAULT_APP_TOKEN } from './socket.ts';
 export type * from './types.ts';
 
 export interface SlackEmulatorOptions extends StateOptions {
@@ -30,6 +33,8 @@ export interface SlackEmulatorOptions extends StateOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Socket Mode: the app-level token, ack timeout, Events API retry schedule (see socket.ts). */
+  socketMode?: SocketModeOptions;
 }
 
 export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
@@ -41,6 +46,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const emulator = new SlackEmulatorServer(server, `http://${host}:${port}`, opts);
+  attachSocketMode(server, emulator.socketMode);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     emulator.handle(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: 'internal_error', detail: String(err) }));
   });
@@ -50,13 +56,24 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
 class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
   readonly url: string;
   readonly apiUrl: string;
+  readonly socketMode: SocketModeHub;
   #server: Server;
 
-  constructor(server: Server, url: string, opts: StateOptions) {
+  constructor(server: Server, url: string, opts: SlackEmulatorOptions) {
     super(opts);
     this.#server = server;
     this.url = url;
     this.apiUrl = `${url}/api/`;
+    this.socketMode = new SocketModeHub({ ...opts.socketMode, wsBase: url.replace(/^http/, 'ws'), now: opts.now });
+  }
+
+  get appToken(): string {
+    return this.socketMode.appToken;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.socketMode.reset();
   }
 
   issueResponseUrl(channelId: string, userId: string, messageTs?: string): string {
@@ -77,10 +94,14 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
         calls: this.calls.length,
       });
     }
+    if (url.pathname === '/_emulator/socket' && req.method === 'GET')
+      return send(res, 200, { connections: this.socketMode.connections, envelopes: this.socketMode.envelopes });
+    if (url.pathname === '/_emulator/socket/disconnect' && req.method === 'POST') return this.#disconnect(raw, res);
     send(res, 404, { ok: false, error: 'not_found' });
   }
 
   close(): Promise<void> {
+    this.socketMode.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -89,7 +110,8 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
 
   async #api(method: string, req: IncomingMessage, url: URL, raw: string, res: ServerResponse): Promise<void> {
     const { args, error: parseError } = parseArgs(req.headers['content-type'], raw, url.searchParams);
-    const token = bearer(req.headers.authorization) ?? str(args.token);
+    const headerToken = bearer(req.headers.authorization);
+    const token = headerToken ?? str(args.token);
     delete args.token;
     const call: EmuCall = { method, args, at: this.now(), status: 0, response: undefined };
     this.calls.push(call);
@@ -101,11 +123,30 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
 
     if (await this.#faulted(method, call, answer)) return;
     if (parseError) return answer(200, { ok: false, error: parseError });
+    if (method === 'apps.connections.open') return answer(200, this.socketMode.open(token, headerToken === undefined, this.botToken));
     if (!token) return answer(200, { ok: false, error: 'not_authed' });
+    // The app-level token opens Socket Mode connections and nothing else.
+    if (token === this.appToken) return answer(200, { ok: false, error: 'not_allowed_token_type' });
     if (token !== this.botToken) return answer(200, { ok: false, error: 'invalid_auth' });
     const handler = METHODS[method];
     if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
     answer(200, handler(this, args));
+  }
+
+  /** Test control: `{reason, connection?, closeAfterMs?}` → disconnect messages, as Slack sends them. */
+  #disconnect(raw: string, res: ServerResponse): void {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw || '{}');
+    } catch {
+      body = undefined;
+    }
+    const reasons = ['refresh_requested', 'warning', 'link_disabled', 'too_many_websockets'] as const;
+    const reason = isObj(body) ? reasons.find((r) => r === body.reason) : undefined;
+    if (!isObj(body) || !reason) return send(res, 400, { ok: false, error: 'invalid_arguments', reasons });
+    const closeAfterMs = typeof body.closeAfterMs === 'number' ? body.closeAfterMs : undefined;
+    const disconnected = this.socketMode.disconnect(reason, { connectionId: str(body.connection), closeAfterMs });
+    send(res, 200, { ok: true, disconnected });
   }
 
   async #responseUrl(id: string, raw: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

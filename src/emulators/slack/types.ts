@@ -1,4 +1,5 @@
 /** Shapes of the Slack emulator's state, as tests read it. */
+import type { SocketModeEmulator } from './socket.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -145,6 +146,10 @@ export interface SlackEmulator {
   /** `${url}/api/`: give this to WebClient / Bolt as slackApiUrl. */
   apiUrl: string;
   botToken: string;
+  /** The app-level token (xapp-…) that apps.connections.open accepts. */
+  appToken: string;
+  /** Socket Mode: the app's connections, the envelopes sent on them, and disconnects for tests to trigger. */
+  socketMode: SocketModeEmulator;
   teamId: string;
   botUserId: string;
   /** Every Web API and response_url request, in order. */
