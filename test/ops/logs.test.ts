@@ -19,12 +19,12 @@ import { stringify } from 'yaml';
 import { SAMPLE } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
-import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
+import { DEFAULT_APP_TOKEN, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { boltLogger, createLogger, databasePassword, inRequest } from '../../src/ops/logger.ts';
 import { type Harness, modalOf, requestChange, SIGNING_SECRET } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
 import { cardFor, ROOT, until } from '../helpers/proof.ts';
-import { userClient } from '../helpers/slack.ts';
+import { socketUserClient, userClient } from '../helpers/slack.ts';
 
 const run = promisify(execFile);
 
@@ -36,8 +36,83 @@ const POLICY = {
 
 type Line = { level: string; time: string; msg: string; req?: string; [key: string]: unknown };
 
+/** The build, once for the file: in a directory beside a node_modules (the repository's), as the image lays it out. */
+const work = mkdtempSync(join(tmpdir(), 'chime-account-logs-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let built: Promise<string> | undefined;
+function build(): Promise<string> {
+  built ??= (async () => {
+    symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
+    await run(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--outdir', join(work, 'dist')]);
+    writeFileSync(join(work, 'policy.yml'), stringify(POLICY));
+    return work;
+  })();
+  return built;
+}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+/**
+ * Runs `node dist/main.js` as production does (npm start's flags) at LOG_LEVEL=debug with `env`; once its start line
+ * matches `ready`, `drive` gets the port it names; then SIGTERM. Resolves with all it wrote and its exit code.
+ */
+async function runBuilt(env: Record<string, string>, ready: RegExp, drive: (port: number) => Promise<void>): Promise<Run> {
+  await build();
+  const out: Run = { stdout: '', stderr: '', exitCode: null };
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--optimize-for-size', join(work, 'dist/main.js')], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      PORT: '0',
+      POLICY_FILE: join(work, 'policy.yml'),
+      AUDIT_CHANNEL_ID: 'C0AUDIT',
+      AWS_ACCESS_KEY_ID: 'AKIDLOGTEST',
+      AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+      AWS_REGION: 'us-east-1',
+      AWS_MAX_ATTEMPTS: '1',
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = once(child, 'exit');
+  try {
+    const port = Number((await until(() => ready.exec(out.stdout), 30_000, `the bot to start:\n${out.stdout}${out.stderr}`))[1]);
+    await drive(port);
+  } finally {
+    child.kill('SIGTERM');
+    out.exitCode = (await exited)[0] as number | null;
+  }
+  return out;
+}
+
+const AWS_SECRET = 'aws-secret-key-for-the-log-test';
+
+/** Wraps the simulated user's command() to keep each response URL it was given, to look for them in the log. */
+function keepResponseUrls(user: SlackUserClient, into: string[]): SlackUserClient {
+  const command = user.command.bind(user);
+  user.command = async (...args: Parameters<SlackUserClient['command']>) => {
+    const res = await command(...args);
+    into.push(res.responseUrl);
+    return res;
+  };
+  return user;
+}
+
+const parseLines = (text: string): Line[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+
 describe('the built bot logs JSON lines, one request id per Slack request, and no secret', () => {
-  let work: string;
   let chime: ChimeEmulator;
   let slack: SlackEmulator;
   let databaseUrl: string;
@@ -47,48 +122,17 @@ describe('the built bot logs JSON lines, one request id per Slack request, and n
   const responseUrls: string[] = [];
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'chime-account-logs-'));
-    // The build beside a node_modules of its own (the repository's), as the image lays it out: pino is resolved there.
-    symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
-    await run(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--outdir', join(work, 'dist')]);
-    writeFileSync(join(work, 'policy.yml'), stringify(POLICY));
     [chime, slack, databaseUrl] = await Promise.all([startChimeEmulator(), startSlackEmulator(), postgresUrl()]);
     assert.ok(databasePassword(databaseUrl), 'the database URL has a password to hide');
-
-    const child = spawn(process.execPath, ['--max-semi-space-size=8', '--optimize-for-size', join(work, 'dist/main.js')], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: '0',
-        POLICY_FILE: join(work, 'policy.yml'),
-        DATABASE_URL: databaseUrl,
-        AUDIT_CHANNEL_ID: 'C0AUDIT',
-        AWS_ENDPOINT_URL_CHIME: chime.url,
-        AWS_ACCESS_KEY_ID: 'AKIDLOGTEST',
-        AWS_SECRET_ACCESS_KEY: 'aws-secret-key-for-the-log-test',
-        AWS_REGION: 'us-east-1',
-        AWS_MAX_ATTEMPTS: '1',
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = once(child, 'exit');
-    try {
-      const port = Number((await until(() => /listening on port (\d+)/.exec(stdout), 30_000, `the bot to listen:\n${stdout}${stderr}`))[1]);
-      const user = userClient(slack, port);
-      // The requests' response URLs, to look for them in the log afterwards.
-      const command = user.command.bind(user);
-      user.command = async (...args: Parameters<SlackUserClient['command']>) => {
-        const res = await command(...args);
-        responseUrls.push(res.responseUrl);
-        return res;
-      };
+    const env = {
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      DATABASE_URL: databaseUrl,
+      AWS_ENDPOINT_URL_CHIME: chime.url,
+    };
+    ({ stdout, stderr, exitCode } = await runBuilt(env, /listening on port (\d+)/, async (port) => {
+      const user = keepResponseUrls(userClient(slack, port), responseUrls);
       const h = { slack, user } as unknown as Harness;
       await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Logged', reason: 'log test' });
       const card = await cardFor(h, SAMPLE.team);
@@ -99,22 +143,14 @@ describe('the built bot logs JSON lines, one request id per Slack request, and n
       await until(() => slack.messages.some((m) => m.thread_ts === card.ts && /updated/.test(m.text)), 10_000, 'the summary in the thread');
       await user.command('U0ALICE', `show ${SAMPLE.directory}`);
       await slack.waitFor(() => slack.ephemerals.find((e) => e.user === 'U0ALICE' && /Acme Engineering/.test(JSON.stringify(e))));
-    } finally {
-      child.kill('SIGTERM');
-      exitCode = (await exited)[0] as number | null;
-    }
+    }));
   });
 
   after(async () => {
     await Promise.all([chime?.close(), slack?.close()]);
-    rmSync(work, { recursive: true, force: true });
   });
 
-  const lines = (): Line[] =>
-    stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Line);
+  const lines = (): Line[] => parseLines(stdout);
 
   it('stops with exit 0 on SIGTERM, everything on stdout, nothing on stderr', () => {
     assert.equal(exitCode, 0, stdout.slice(-3_000));
@@ -187,7 +223,7 @@ describe('the built bot logs JSON lines, one request id per Slack request, and n
     for (const [what, secret] of [
       ['the bot token', slack.botToken],
       ['the signing secret', SIGNING_SECRET],
-      ['the AWS secret key', 'aws-secret-key-for-the-log-test'],
+      ['the AWS secret key', AWS_SECRET],
       ['the database password', password],
       ['the database URL', databaseUrl],
       ...responseUrls.map((u) => ['a response_url', u] as const),
@@ -195,6 +231,61 @@ describe('the built bot logs JSON lines, one request id per Slack request, and n
     ])
       assert.ok(!output.includes(secret), `${what} is not in the log`);
     assert.doesNotMatch(output, /xox[bpa]-/, 'nothing shaped like a Slack token');
+  });
+});
+
+describe('in Socket Mode too: the SDK client logs each envelope at debug, and its secrets are scrubbed', () => {
+  let chime: ChimeEmulator;
+  let slack: SlackEmulator;
+  let result: Run;
+  const responseUrls: string[] = [];
+
+  before(async () => {
+    [chime, slack] = await Promise.all([startChimeEmulator(), startSlackEmulator()]);
+    const env = {
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: DEFAULT_APP_TOKEN,
+      SLACK_API_URL: slack.apiUrl,
+      DATABASE_URL: `sqlite:${join(work, 'socket.db')}`,
+      AWS_ENDPOINT_URL_CHIME: chime.url,
+    };
+    result = await runBuilt(env, /running in Socket Mode \(health on port (\d+)\)/, async () => {
+      await slack.socketMode.waitForConnections(1);
+      const user = keepResponseUrls(socketUserClient(slack), responseUrls);
+      await user.command('U0ALICE', `show ${SAMPLE.team}`);
+      await slack.waitFor(() => slack.ephemerals.find((e) => e.user === 'U0ALICE' && /Acme Sales/.test(JSON.stringify(e))));
+    });
+  });
+  after(async () => {
+    await Promise.all([chime?.close(), slack?.close()]);
+  });
+
+  it('every line JSON, the envelope logged with its response_url and verification token redacted, the request id on its lines', () => {
+    assert.equal(result.exitCode, 0, result.stdout.slice(-3_000));
+    assert.equal(result.stderr, '');
+    const all = parseLines(result.stdout);
+    const received = all.filter((l) => /^Received a message on the WebSocket: .*slash_commands/.test(l.msg));
+    assert.equal(received.length, 1, 'the SDK client logs the envelope through the bot logger');
+    assert.match(received[0]!.msg, /"response_url":"\[redacted\]"/);
+    const command = all.find((l) => l.msg === 'slack command /chime-account');
+    assert.ok(command?.req);
+    assert.ok(
+      all.some((l) => l.req === command.req && l.chime === 'GetAccount' && l.awsRequestId),
+      'the Chime read, with the request id',
+    );
+  });
+
+  it('no app-level token, bot token, connection ticket or response_url in the output', () => {
+    const output = result.stdout + result.stderr;
+    assert.ok(responseUrls.length === 1);
+    for (const [what, secret] of [
+      ['the app-level token', DEFAULT_APP_TOKEN],
+      ['the bot token', slack.botToken],
+      ['the AWS secret key', AWS_SECRET],
+      ['the response_url', responseUrls[0]!],
+    ] as [string, string][])
+      assert.ok(!output.includes(secret), `${what} is not in the log`);
+    assert.doesNotMatch(output, /xox[bpa]-|xapp-|ticket=(?!\[redacted\])/);
   });
 });
 

@@ -17,11 +17,12 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { AuditEntry } from '../../src/domain/audit.ts';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
-import type { EmuMessage } from '../../src/emulators/slack/server.ts';
+import { DEFAULT_APP_TOKEN, type EmuMessage } from '../../src/emulators/slack/server.ts';
 import { transitionOf } from '../../src/ops/metrics.ts';
 import { type Harness, modalOf, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import { freePort } from '../helpers/ports.ts';
 import { cardFor, ROOT, swapBot, until } from '../helpers/proof.ts';
+import { socketUserClient } from '../helpers/slack.ts';
 
 const POLICY = {
   roles: { viewers: ['*'], requesters: ['U0ALICE', 'S0CHIMEOPS'], approvers: ['U0BOB', 'S0SECOPS'] },
@@ -270,6 +271,28 @@ describe('/metrics after real actions', () => {
       await h.restart();
     }
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.status, undefined, 'closed with the bot');
+  });
+});
+
+describe('/metrics in Socket Mode: on PORT beside /healthz, fed by envelopes', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ policy: POLICY, env: { SLACK_APP_TOKEN: DEFAULT_APP_TOKEN } });
+    h.user = socketUserClient(h.slack);
+    await h.slack.socketMode.waitForConnections(1);
+  });
+  after(() => h.close());
+
+  it('a command over the socket counts, its ack is timed, its Chime read and the Web API calls are counted', async () => {
+    await h.user.command('U0ALICE', `show ${SAMPLE.team}`);
+    await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0ALICE' && /Acme Sales/.test(JSON.stringify(e))));
+    await h.settle();
+    const m = await scrape(h.port);
+    assert.equal(m.status, 200);
+    assert.equal(value(m.samples, 'chime_account_commands_total', { subcommand: 'show' }), 1);
+    assert.equal(value(m.samples, 'chime_account_ack_duration_seconds_count', { kind: 'command' }), 1);
+    assert.equal(value(m.samples, 'chime_account_chime_calls_total', { operation: 'GetAccount', outcome: 'ok' }), 1);
+    assert.ok(value(m.samples, 'chime_account_slack_api_calls_total', { method: 'auth.test', error: 'ok' }) >= 1);
   });
 });
 
