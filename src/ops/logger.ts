@@ -34,11 +34,6 @@ export function inRequest<T>(fields: Omit<RequestFields, 'req'>, fn: () => T): T
   return requests.run({ req: randomBytes(6).toString('hex'), ...fields }, fn);
 }
 
-/** The request being handled here, if any. */
-export function currentRequest(): RequestFields | undefined {
-  return requests.getStore();
-}
-
 /**
  * Fields that hold secrets, at the top of a line and in the objects a line may carry. Named paths only: pino's
  * wildcard paths (`*.token`) cost about 130 µs a line here against 6 µs for these; the line scrubber below catches

@@ -52,6 +52,8 @@ export async function observe(config: Config): Promise<Observability> {
       config.slack.botToken,
       config.slack.appToken,
       config.slack.signingSecret,
+      // The whole URL too: a password too short to scrub alone (under 6 characters) is still hidden with it.
+      databasePassword(config.databaseUrl) ? config.databaseUrl : undefined,
       databasePassword(config.databaseUrl),
       process.env.AWS_SECRET_ACCESS_KEY,
       process.env.AWS_SESSION_TOKEN,
