@@ -113,6 +113,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         customRoutes,
         // Its own Bolt Logger on the same pino: the receiver rewires one method of the logger it is given.
         logger: boltLogger(obs.log),
+        fetch: obs.slackFetch,
         logLevel: LEVELS[config.logLevel],
         clientPingTimeout: options.socketPingTimeoutMs,
       })

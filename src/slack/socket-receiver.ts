@@ -24,6 +24,7 @@ import {
   type ReceiverEvent,
   SocketModeReceiver,
 } from '@slack/bolt';
+import type { FetchFunction } from '@slack/web-api';
 import { StartupError } from '../ops/startup.ts';
 import { payloadProblem } from './receiver.ts';
 
@@ -42,6 +43,8 @@ export interface SocketReceiverOptions {
   customRoutes: CustomRoute[];
   /** The receiver's and the SDK client's logger (default: Bolt's ConsoleLogger at logLevel). */
   logger?: Logger;
+  /** The fetch of the SDK client's apps.connections.open calls (the bot's counts them with its other Slack calls). */
+  fetch?: FetchFunction;
   logLevel: LogLevel;
   /** How long the SDK waits for a pong, and (times the failures in a row) before it reconnects; default 5000. */
   clientPingTimeout?: number;
@@ -85,7 +88,10 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
       logLevel: o.logLevel,
       customRoutes: o.customRoutes,
       clientPingTimeout: o.clientPingTimeout,
-      installerOptions: { port: o.port, clientOptions: o.apiUrl ? { slackApiUrl: o.apiUrl } : {} },
+      installerOptions: {
+        port: o.port,
+        clientOptions: { ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}), ...(o.fetch ? { fetch: o.fetch } : {}) },
+      },
     });
     this.#port = o.port;
     this.#log = (this as unknown as { logger: Logger }).logger;

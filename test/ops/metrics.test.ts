@@ -283,7 +283,7 @@ describe('/metrics in Socket Mode: on PORT beside /healthz, fed by envelopes', (
   });
   after(() => h.close());
 
-  it('a command over the socket counts, its ack is timed, its Chime read and the Web API calls are counted', async () => {
+  it('a command over the socket counts, its ack is timed, its Chime read and the Web API calls (apps.connections.open too) are counted', async () => {
     await h.user.command('U0ALICE', `show ${SAMPLE.team}`);
     await h.slack.waitFor(() => h.slack.ephemerals.find((e) => e.user === 'U0ALICE' && /Acme Sales/.test(JSON.stringify(e))));
     await h.settle();
@@ -293,6 +293,10 @@ describe('/metrics in Socket Mode: on PORT beside /healthz, fed by envelopes', (
     assert.equal(value(m.samples, 'chime_account_ack_duration_seconds_count', { kind: 'command' }), 1);
     assert.equal(value(m.samples, 'chime_account_chime_calls_total', { operation: 'GetAccount', outcome: 'ok' }), 1);
     assert.ok(value(m.samples, 'chime_account_slack_api_calls_total', { method: 'auth.test', error: 'ok' }) >= 1);
+    assert.ok(
+      value(m.samples, 'chime_account_slack_api_calls_total', { method: 'apps.connections.open', error: 'ok' }) >= 1,
+      "the Socket Mode client's own call",
+    );
   });
 });
 
