@@ -349,7 +349,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await anchor.idle();
       outbox.kick();
       await outbox.settle();
-      outbox.stop();
+      await outbox.stop();
       await store.close();
       await obs.stop();
     },

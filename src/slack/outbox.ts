@@ -67,6 +67,7 @@ export class Outbox {
   #timer?: NodeJS.Timeout;
   #running?: Promise<void>;
   #again = false;
+  #stopped = false;
 
   constructor(options: OutboxOptions) {
     this.#o = options;
@@ -80,6 +81,7 @@ export class Outbox {
 
   /** Sends what is due now; a kick while sending runs the loop once more afterwards. */
   kick(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -92,9 +94,12 @@ export class Outbox {
     while (this.#running) await this.#running;
   }
 
-  stop(): void {
+  /** Sends no more (a late kick must not start a pass on a store about to close) and waits for the pass under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.settle();
   }
 
   async #loop(): Promise<void> {
