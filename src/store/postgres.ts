@@ -38,7 +38,10 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 export interface PostgresOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** How long to wait for a connection before the call fails with StoreUnavailableError (default 5 s). */
+  /**
+   * How long to wait for a connection before the call fails with StoreUnavailableError (default 2 s): short enough
+   * that a view submission can still be answered within Slack's 3 s when the server does not answer at all.
+   */
   connectTimeoutMs?: number;
   migrations?: readonly Migration[];
 }
@@ -65,16 +68,18 @@ function unavailable(error: unknown): unknown {
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #config: pg.ClientConfig;
+  readonly #connectTimeoutMs: number;
   #leader: { client: pg.Client; held: boolean; dead: boolean } | undefined;
   #leading: Promise<boolean> | undefined;
   #closed = false;
 
   private constructor(config: pg.ClientConfig, options: PostgresOptions) {
     this.#config = config;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
     this.#pool = new pg.Pool({
       ...config,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      connectionTimeoutMillis: this.#connectTimeoutMs,
       idleTimeoutMillis: 30_000,
     });
     // An idle connection that the server drops (restart, failover) is removed by the pool, which reports it here;
@@ -480,7 +485,11 @@ export class PostgresStore implements Store {
     const wasHeld = current?.held === true;
     if (current) this.#dropLeader(current);
     if (wasHeld) return false; // the lock went with the connection: say so once before trying again
-    const client = new pg.Client({ ...this.#config, application_name: 'chime-account-lead', connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({
+      ...this.#config,
+      application_name: 'chime-account-lead',
+      connectionTimeoutMillis: this.#connectTimeoutMs,
+    });
     const leader = { client, held: false, dead: false };
     const lost = () => {
       leader.dead = true;

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -99,6 +100,20 @@ describe('PostgreSQL at start-up: one line naming DATABASE_URL, never the passwo
       new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port} \\(connection refused\\)`),
       's3cret-pw',
     );
+  });
+
+  it('a server that takes the connection but never answers (a hung host, a black-holed network)', async () => {
+    const silent = createServer(() => {}); // accepts, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const t0 = Date.now();
+      const r = await start(`postgres://chime:s3cret-pw@127.0.0.1:${port}/chime`);
+      assertOneLine(r, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port} did not answer in time \\(connection timeout\\)`), 's3cret-pw');
+      console.log(`# a silent PostgreSQL: the bot gave up after ${Date.now() - t0} ms (process start included)`);
+    } finally {
+      silent.close();
+    }
   });
 
   it('a wrong password', async () => {
