@@ -34,7 +34,7 @@ import { userClient } from '../helpers/slack.ts';
 
 const run = promisify(execFile);
 const POLICY = {
-  roles: { viewers: ['*'], requesters: ['U0ALICE'], approvers: ['U0BOB'] },
+  roles: { viewers: ['*'], requesters: ['U0ALICE', 'U0CAROL'], approvers: ['U0BOB'] },
   approval: { required: 'always', approvers_required: 1, expires_after: '24h' },
   accounts: ['*'],
 };
@@ -135,6 +135,7 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
   let card: EmuMessage;
   let formId: string;
   let approveId: string;
+  let reviewId: string;
   let beforeOutage: { requests: number; audit: number };
 
   const healthz = async () => {
@@ -161,6 +162,9 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
     formId = (await openForm(h, 'U0ALICE', SAMPLE.lwa)).id;
     await h.user.clickButton('U0BOB', { message: card, actionId: ids.action.approve });
     approveId = (await modalOf(h, 'U0BOB', ids.view.approve)).id;
+    const carolsForm = await openForm(h, 'U0CAROL', SAMPLE.oidc);
+    await h.user.submitView('U0CAROL', carolsForm.id, { name: { name_input: 'Globex While Down' } });
+    reviewId = (await modalOf(h, 'U0CAROL', ids.view.review)).id;
     await h.settle();
     assert.equal((await healthz()).status, 200);
     beforeOutage = await counts();
@@ -183,7 +187,7 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
     console.log(`# /healthz said 503 (store) ${ms} ms after PostgreSQL stopped`);
   });
 
-  it('down: the form and the approve modal are answered on their inputs, at once; nothing is written', async () => {
+  it('down: the form, the review’s confirm and the approve modal are answered on their inputs, at once; nothing is written', async () => {
     const t0 = Date.now();
     const review = await h.user.submitView('U0ALICE', formId, { name: { name_input: 'Support While Down' } });
     assert.equal(review.status, 200);
@@ -192,6 +196,9 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
     const approve = await h.user.submitView('U0BOB', approveId, { comment: { comment_input: 'ok' } });
     assert.equal(approve.json?.response_action, 'errors', approve.body);
     assert.match(approve.json.errors[ids.block.comment], WORDS);
+    const confirm = await h.user.submitView('U0CAROL', reviewId, {});
+    assert.equal(confirm.json?.response_action, 'errors', confirm.body);
+    assert.match(confirm.json.errors[ids.block.reason], WORDS);
     const ms = Date.now() - t0;
     assert.ok(ms < 3_000, `both answered within Slack's 3 s (${ms} ms)`);
     assert.equal(updates(h).length, 0);
@@ -217,6 +224,8 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
       return v && v.id !== previous && WORDS.test(viewText(v)) ? v : undefined;
     });
     assert.equal(shown.view.callback_id, ids.view.info);
+    // The Home tab can't be built: the event is acked and the bot goes on.
+    assert.equal((await h.user.openHome('U0ALICE')).status, 200);
     await h.settle();
     assert.equal(updates(h).length, 0);
   });
@@ -267,6 +276,9 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
     // The same open form and approve modal now work: nothing was lost from them.
     const review = await h.user.submitView('U0ALICE', formId, { name: { name_input: 'Support After' } });
     assert.equal(review.json?.view?.callback_id, ids.view.review, review.body);
+    const confirmed = await h.user.submitView('U0CAROL', reviewId, {});
+    assert.equal(confirmed.body, '', 'the confirm left open while it was down now goes through');
+    await cardFor(h, SAMPLE.oidc);
     const approved = await h.user.submitView('U0BOB', approveId, { comment: { comment_input: 'ok' } });
     assert.equal(approved.status, 200);
     assert.equal(approved.body, '', 'acked: the modal closes');

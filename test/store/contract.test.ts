@@ -219,6 +219,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal(await store.transition(sampleRequest(7).id, ['pending'], 'cancelled', {}, noEffects), undefined, 'no such request');
       });
 
+      it('a write that meets another connection’s lock waits for it, and the process goes on meanwhile', async () => {
+        const store = await fresh();
+        const id = sampleRequest(1).id;
+        await store.createRequest(sampleRequest(1), noEffects);
+        const release = await holdLock(kind, db.url, id);
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 10);
+        try {
+          const moved = store.transition(id, ['pending'], 'cancelled', {}, noEffects);
+          await new Promise((r) => setTimeout(r, 300));
+          assert.equal((await store.getRequest(id))?.state, 'pending', 'still waiting for the lock');
+          await release();
+          assert.equal((await moved)?.state, 'cancelled');
+          assert.ok(ticks >= 15, `timers ran while it waited (${ticks})`);
+        } finally {
+          clearInterval(timer);
+        }
+      });
+
       it('concurrent transitions of one request: exactly one wins', async () => {
         const store = await fresh();
         const other = await another();
@@ -690,6 +709,26 @@ describe('Store contract: both stores, row for row', () => {
     assert.deepEqual(results[1], results[0]);
   });
 });
+
+/** Another connection holds the write lock (SQLite: the file's; PostgreSQL: the request's row) until released. */
+async function holdLock(kind: Kind, url: string, requestId: string): Promise<() => Promise<void>> {
+  if (kind === 'sqlite') {
+    const other = new DatabaseSync(url.slice('sqlite:'.length));
+    other.exec('BEGIN IMMEDIATE');
+    return async () => {
+      other.exec('ROLLBACK');
+      other.close();
+    };
+  }
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  await other.query('BEGIN');
+  await other.query('SELECT 1 FROM requests WHERE id = $1 FOR UPDATE', [requestId]);
+  return async () => {
+    await other.query('ROLLBACK');
+    await other.end();
+  };
+}
 
 async function until(check: () => Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
   const end = Date.now() + limitMs;
