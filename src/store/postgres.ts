@@ -85,6 +85,9 @@ export class PostgresStore implements Store {
     // An idle connection that the server drops (restart, failover) is removed by the pool, which reports it here;
     // without a listener it would crash the process. The next call opens a new connection.
     this.#pool.on('error', () => {});
+    // A connection that dies while checked out emits 'error' on its client, where nothing else listens: without this,
+    // Node would end the process. Its query fails on its own (StoreUnavailableError), and the pool discards it.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** Connects, applies migrations, and returns the store; the caller (openStore) words any error. */
