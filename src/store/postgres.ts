@@ -60,6 +60,16 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/**
+ * pg 8 reads sslmode=prefer, require and verify-ca as verify-full (certificate and host name checked) and prints a
+ * nine-line warning saying so at every start. The bot asks for what pg does anyway, so a start-up stays one line; the
+ * README says what each sslmode means here. `uselibpqcompat=true` (libpq's meanings) is left alone.
+ */
+export function sslmodeAsPgReadsIt(url: string): string {
+  if (/[?&]uselibpqcompat=true(&|$)/.test(url)) return url;
+  return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|$)/, '$1verify-full');
+}
+
 function unavailable(error: unknown): unknown {
   if (error instanceof StoreUnavailableError || !isConnectionError(error)) return error;
   return new StoreUnavailableError('the database is unavailable', { cause: error });
@@ -95,7 +105,7 @@ export class PostgresStore implements Store {
     const config: pg.ClientConfig = {
       application_name: 'chime-account',
       keepAlive: true,
-      ...{ connectionString: url },
+      ...{ connectionString: sslmodeAsPgReadsIt(url) },
     };
     const store = new PostgresStore(config, options);
     try {

@@ -132,6 +132,16 @@ describe('PostgreSQL at start-up: one line naming DATABASE_URL, never the passwo
     assert.doesNotMatch(r.out, /s3cret-pw/);
   });
 
+  it('sslmode=require against a server without TLS: one line (pg reads it as verify-full, without its nine-line warning)', async () => {
+    const url = new URL(server.adminUrl);
+    url.searchParams.set('sslmode', 'require');
+    assertOneLine(
+      await start(url.toString()),
+      /TLS to PostgreSQL at 127\.0\.0\.1:\d+ failed: The server does not support SSL connections/,
+      new URL(server.adminUrl).password,
+    );
+  });
+
   it('a wrong password', async () => {
     const url = new URL(server.adminUrl);
     url.password = 'not-the-password';
