@@ -382,6 +382,93 @@ describe('PostgreSQL ends the connection in the middle of a change', () => {
   });
 });
 
+describe('PostgreSQL goes down while a change is being applied', () => {
+  let h: Harness;
+  let url: string;
+  before(async () => {
+    url = await server.createDatabase('database_mid_apply');
+    h = await startHarness({
+      policy: { ...POLICY, approval: { required: 'never' } },
+      env: { DATABASE_URL: url, APPLY_LEASE_MS: '3000', AWS_MAX_ATTEMPTS: '1' },
+      timeoutMs: 2_000,
+    });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('UpdateAccount lands while the database is away: once it is back, the change is recorded applied, once', async () => {
+    h.chime.addFault({ operation: 'UpdateAccount', latencyMs: 1_200, times: 1 });
+    const name = 'Applied While Away';
+    await requestChange(h, 'U0ALICE', SAMPLE.team, { name });
+    await until(() => updates(h).length === 1, 10_000, 'UpdateAccount to reach Chime');
+    await server.stop();
+    try {
+      await until(() => h.chime.accounts.get(SAMPLE.team)!.Name === name, 5_000, 'Chime to apply it');
+      await new Promise((r) => setTimeout(r, 300)); // the bot tries to record it, and can't
+    } finally {
+      await server.start();
+    }
+    const request = await until(
+      async () => {
+        const [r] = await h.bot.store.findRequests({ teamId: 'T0TEAM', order: 'newest', limit: 1 });
+        return r?.state !== 'applying' && r?.state !== 'approved' && r;
+      },
+      15_000,
+      'the change to be settled',
+    );
+    assert.equal(request.state, 'applied');
+    assert.match(request.outcomeDetail ?? '', /Amazon Chime shows the change/);
+    assert.equal(updates(h).length, 1, 'never sent twice');
+    await h.settle();
+    const rows = await h.bot.store.auditRows();
+    assert.deepEqual(
+      rows.filter((r) => r.requestId === request.id).map((r) => r.action),
+      ['requested', 'applied'],
+    );
+    assert.equal(verifyChain(rows).problem, undefined);
+  });
+
+  it('the connection recording "applied" is cut: never recorded failed; once the claim runs out it is settled applied, once', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // Recording the outcome takes a second: time to end that connection (a failover would) while it does.
+      await admin.query(`CREATE FUNCTION slow_applied() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$;
+        CREATE TRIGGER slow_applied BEFORE INSERT ON audit FOR EACH ROW WHEN (NEW.action = 'applied') EXECUTE FUNCTION slow_applied()`);
+      const before = updates(h).length;
+      const name = 'Recorded After The Cut';
+      await requestChange(h, 'U0ALICE', SAMPLE.lwa, { name });
+      await until(
+        async () => {
+          const { rows } = await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'chime-account' AND wait_event = 'PgSleep'`,
+          );
+          return rows.length > 0;
+        },
+        10_000,
+        'the outcome being recorded',
+      );
+      await admin.query('DROP TRIGGER slow_applied ON audit');
+      assert.equal(h.chime.accounts.get(SAMPLE.lwa)!.Name, name, 'Chime made the change');
+      const latest = async () => (await h.bot.store.findRequests({ teamId: 'T0TEAM', order: 'newest', limit: 1 }))[0]!;
+      await new Promise((r) => setTimeout(r, 500));
+      assert.notEqual((await latest()).state, 'failed', 'an applied change is never recorded as failed');
+      const request = await until(async () => ((await latest()).state === 'applied' ? latest() : undefined), 15_000, 'applied');
+      assert.match(request.outcomeDetail ?? '', /Amazon Chime shows the change/);
+      assert.equal(updates(h).length - before, 1, 'never sent twice');
+      const rows = await h.bot.store.auditRows();
+      assert.deepEqual(
+        rows.filter((r) => r.requestId === request.id).map((r) => r.action),
+        ['requested', 'applied'],
+      );
+    } finally {
+      await admin.end();
+    }
+  });
+});
+
 describe('SQLite: the file write-locked by another process', () => {
   let chime: ChimeEmulator;
   let slack: SlackEmulator;
