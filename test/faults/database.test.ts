@@ -24,7 +24,7 @@ import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chim
 import type { EmuMessage } from '../../src/emulators/slack/server.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { ids } from '../../src/slack/ids.ts';
-import { LOCKS } from '../../src/store/postgres.ts';
+import { LOCKS, PostgresStore } from '../../src/store/postgres.ts';
 import { type Store, StoreUnavailableError } from '../../src/store/store.ts';
 import { type Harness, modalOf, openForm, requestChange, SIGNING_SECRET, startHarness, viewText } from '../helpers/harness.ts';
 import { closedPort } from '../helpers/ports.ts';
@@ -139,6 +139,20 @@ describe('PostgreSQL at start-up: one line naming DATABASE_URL, never the passwo
       await start(url.toString()),
       /TLS to PostgreSQL at 127\.0\.0\.1:\d+ failed: The server does not support SSL connections/,
       new URL(server.adminUrl).password,
+    );
+  });
+
+  it('a database migrated by a newer release', async () => {
+    const url = await server.createDatabase('database_newer');
+    await (await PostgresStore.open(url)).close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from a later release', now())");
+    await client.end();
+    assertOneLine(
+      await start(url),
+      /the database's schema is at version 99, newer than this release knows \(\d+\): run the release that migrated it, or a later one/,
+      new URL(url).password,
     );
   });
 
