@@ -20,6 +20,7 @@ import { LOCKS, PostgresStore } from '../../src/store/postgres.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { type Effects, IllegalTransitionError, type ModalSession, type Store, StoreUnavailableError } from '../../src/store/store.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
+import { until } from '../helpers/proof.ts';
 import { noEffects, sampleRequest } from '../helpers/requests.ts';
 
 type Kind = 'sqlite' | 'postgres';
@@ -631,12 +632,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         );
         assert.equal(ended.length, 1);
-        await until(async () => (await b.lead()) === true, 'b to take the lead');
+        await until(() => b.lead(), 10_000, 'b to take the lead');
         assert.equal(await a.lead(), false, 'a knows it lost it');
         assert.equal(await a.lead(), false, 'and does not get it back while b holds it');
         // The leader closes (shut down): the next one takes over at its next try.
         await b.close();
-        await until(async () => (await a.lead()) === true, 'a to lead again on a new connection');
+        await until(() => a.lead(), 10_000, 'a to lead again on a new connection');
       });
 
       it('ping resolves while the database answers, and throws StoreUnavailableError once it cannot', async () => {
@@ -728,12 +729,4 @@ async function holdLock(kind: Kind, url: string, requestId: string): Promise<() 
     await other.query('ROLLBACK');
     await other.end();
   };
-}
-
-async function until(check: () => Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
