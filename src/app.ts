@@ -38,6 +38,7 @@ import {
   revertButtonListener,
   updateFromListListener,
 } from './slack/listeners/request-buttons.ts';
+import { storeDown } from './slack/listeners/store-down.ts';
 import { Notifier } from './slack/notifier.ts';
 import { Outbox } from './slack/outbox.ts';
 import { createReceiver } from './slack/receiver.ts';
@@ -236,6 +237,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     }
   });
   app.use(guard(config.slack.teamIds, logger));
+  // The database unreachable: every request is answered "nothing was changed", once for all listeners.
+  app.use(storeDown(deps));
   app.command(/.*/, commandListener(deps));
   app.options({ action_id: ids.action.pickAccount }, accountOptionsListener(deps));
   app.action<BlockAction>({ type: 'block_actions', action_id: ids.action.pickAccount }, accountPickedListener(deps));

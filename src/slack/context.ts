@@ -1,8 +1,9 @@
 /**
  * What every listener gets — the workflow (which decides), the notifier (which tells one person privately) and a
- * logger: no store, no Chime adapter — and the small translations they share: who sent a payload, and a refusal in
- * Slack's words.
+ * logger: no store, no Chime adapter — and the small translations they share: who sent a payload, and a refusal or
+ * an unavailable database in Slack's words.
  */
+import { StoreUnavailableError } from '../store/store.ts';
 import type { Actor, ChangeWorkflow } from '../workflow/changes.ts';
 import type { InputField, Refusal } from '../workflow/outcomes.ts';
 import type { Logger } from '../workflow/ports.ts';
@@ -32,6 +33,17 @@ export function actorOf(body: {
   };
 }
 
+/**
+ * What a person is told when the bot's database can't be reached. True whatever step it stopped: the workflow writes
+ * each change (request, audit row and the posts announcing it) in one transaction, which the database rolled back.
+ */
+export const STORE_UNAVAILABLE = "The bot's database is unavailable, nothing was changed. Please try again in a few minutes.";
+
+/** True when `error` means the database could not be reached (the request is then answered with STORE_UNAVAILABLE). */
+export function storeUnavailable(error: unknown): boolean {
+  return error instanceof StoreUnavailableError;
+}
+
 /** A refusal as Slack mrkdwn: the workflow's plain words escaped, with Slack-only hints added where they help. */
 export function refusalText(r: Refusal): string {
   const words = esc(r.message);
@@ -40,6 +52,8 @@ export function refusalText(r: Refusal): string {
       return 'This form is no longer valid (it was not opened by you, or it has expired). Run `/chime-account` again.';
     case 'chime-failed':
       return r.failure?.kind === 'NotFound' ? `${words} Find account IDs with \`/chime-account list\`.` : words;
+    case 'store-unavailable':
+      return STORE_UNAVAILABLE;
     default:
       return words;
   }

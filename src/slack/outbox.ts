@@ -7,7 +7,7 @@
 import type { KnownBlock } from '@slack/types';
 import { type ChatPostMessageArguments, ErrorCode, type WebClient } from '@slack/web-api';
 import { type ChangeRequest, hasCard } from '../domain/request.ts';
-import type { OutboxEntry, OutboxItem, Store } from '../store/store.ts';
+import { type OutboxEntry, type OutboxItem, type Store, StoreUnavailableError } from '../store/store.ts';
 import type { Logger } from '../workflow/ports.ts';
 import type { Notifier } from './notifier.ts';
 import { channelLink, esc, md } from './views/text.ts';
@@ -68,6 +68,7 @@ export class Outbox {
   #running?: Promise<void>;
   #again = false;
   #stopped = false;
+  #storeDown = false;
 
   constructor(options: OutboxOptions) {
     this.#o = options;
@@ -107,8 +108,12 @@ export class Outbox {
       this.#again = false;
       try {
         await this.#pass();
+        this.#storeDown = false;
       } catch (error) {
-        this.#o.logger.error('outbox pass failed', error);
+        // The database away: said once, not at every poll; the posts wait in it and go out once it is back.
+        if (!(error instanceof StoreUnavailableError)) this.#o.logger.error('outbox pass failed', error);
+        else if (!this.#storeDown) this.#o.logger.warn('outbox: the database is unavailable; queued posts wait until it is back');
+        this.#storeDown = error instanceof StoreUnavailableError;
       }
     } while (this.#again);
   }

@@ -71,6 +71,8 @@ export function describePostgres(error: unknown, url: string): string {
     case 'EAI_AGAIN':
       return `DATABASE_URL: cannot resolve the PostgreSQL host ${parsed.hostname}`;
   }
+  if (/connection timeout|timeout exceeded when trying to connect/i.test(message))
+    return `DATABASE_URL: PostgreSQL at ${where} did not answer in time (connection timeout): is the host or port wrong, or a firewall dropping the connection?`;
   if (/self[- ]signed|certificate|SSL|TLS/i.test(message)) return `DATABASE_URL: TLS to PostgreSQL at ${where} failed: ${message}`;
   if (isConnectionError(error)) return `DATABASE_URL: cannot reach PostgreSQL at ${where}: ${message}`;
   return `DATABASE_URL: PostgreSQL at ${where}: ${message}`;

@@ -38,7 +38,10 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 export interface PostgresOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** How long to wait for a connection before the call fails with StoreUnavailableError (default 5 s). */
+  /**
+   * How long to wait for a connection before the call fails with StoreUnavailableError (default 2 s): short enough
+   * that a view submission can still be answered within Slack's 3 s when the server does not answer at all.
+   */
   connectTimeoutMs?: number;
   migrations?: readonly Migration[];
 }
@@ -57,6 +60,16 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/**
+ * pg 8 reads sslmode=prefer, require and verify-ca as verify-full (certificate and host name checked) and prints a
+ * nine-line warning saying so at every start. The bot asks for what pg does anyway, so a start-up stays one line; the
+ * README says what each sslmode means here. `uselibpqcompat=true` (libpq's meanings) is left alone.
+ */
+export function sslmodeAsPgReadsIt(url: string): string {
+  if (/[?&]uselibpqcompat=true(&|$)/.test(url)) return url;
+  return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|$)/, '$1verify-full');
+}
+
 function unavailable(error: unknown): unknown {
   if (error instanceof StoreUnavailableError || !isConnectionError(error)) return error;
   return new StoreUnavailableError('the database is unavailable', { cause: error });
@@ -65,21 +78,26 @@ function unavailable(error: unknown): unknown {
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #config: pg.ClientConfig;
+  readonly #connectTimeoutMs: number;
   #leader: { client: pg.Client; held: boolean; dead: boolean } | undefined;
   #leading: Promise<boolean> | undefined;
   #closed = false;
 
   private constructor(config: pg.ClientConfig, options: PostgresOptions) {
     this.#config = config;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
     this.#pool = new pg.Pool({
       ...config,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      connectionTimeoutMillis: this.#connectTimeoutMs,
       idleTimeoutMillis: 30_000,
     });
     // An idle connection that the server drops (restart, failover) is removed by the pool, which reports it here;
     // without a listener it would crash the process. The next call opens a new connection.
     this.#pool.on('error', () => {});
+    // A connection that dies while checked out emits 'error' on its client, where nothing else listens: without this,
+    // Node would end the process. Its query fails on its own (StoreUnavailableError), and the pool discards it.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** Connects, applies migrations, and returns the store; the caller (openStore) words any error. */
@@ -87,7 +105,7 @@ export class PostgresStore implements Store {
     const config: pg.ClientConfig = {
       application_name: 'chime-account',
       keepAlive: true,
-      ...{ connectionString: url },
+      ...{ connectionString: sslmodeAsPgReadsIt(url) },
     };
     const store = new PostgresStore(config, options);
     try {
@@ -480,7 +498,11 @@ export class PostgresStore implements Store {
     const wasHeld = current?.held === true;
     if (current) this.#dropLeader(current);
     if (wasHeld) return false; // the lock went with the connection: say so once before trying again
-    const client = new pg.Client({ ...this.#config, application_name: 'chime-account-lead', connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({
+      ...this.#config,
+      application_name: 'chime-account-lead',
+      connectionTimeoutMillis: this.#connectTimeoutMs,
+    });
     const leader = { client, held: false, dead: false };
     const lost = () => {
       leader.dead = true;

@@ -1,6 +1,8 @@
 /**
- * The embedded store: one SQLite file through node:sqlite. Calls are synchronous inside, so each transaction runs
- * whole before any other JavaScript; BEGIN IMMEDIATE also keeps a second process on the same file out.
+ * The embedded store: one SQLite file through node:sqlite, for one process. Calls are synchronous inside, so each
+ * transaction runs whole before any other JavaScript; BEGIN IMMEDIATE also keeps a second process on the same file
+ * out, and a write that finds another process's lock waits for it without blocking the event loop (#write). A file
+ * that can't be used now (locked too long, read-only, disk full, I/O error) fails as StoreUnavailableError.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -23,12 +25,45 @@ import {
 } from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
+/** A prepared statement whose errors say StoreUnavailableError when the file can't be used now. */
+interface Statement {
+  run(...values: SQLInputValue[]): ReturnType<StatementSync['run']>;
+  get(...values: SQLInputValue[]): ReturnType<StatementSync['get']>;
+  all(...values: SQLInputValue[]): ReturnType<StatementSync['all']>;
+}
+
+/**
+ * SQLite's primary result codes that mean "the file can't be used now" rather than a bad query: busy or locked
+ * (another process holds the write lock past LOCK_WAIT_MS), read-only, I/O error, disk full, can't open.
+ */
+const UNAVAILABLE_CODES = new Set([5, 6, 8, 10, 13, 14]);
+
+/** How long a write waits for another process's write lock (a CLI opening the file, a backup) before it gives up. */
+const LOCK_WAIT_MS = 5_000;
+
+/** SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock now, so trying again later may work. */
+function isBusy(error: unknown): boolean {
+  const code = ((error as { errcode?: number } | undefined)?.errcode ?? 0) & 0xff;
+  return code === 5 || code === 6;
+}
+
+/** Runs one call into SQLite, turning "the file can't be used now" (or a closed store) into StoreUnavailableError. */
+function guarded<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const e = error as { code?: string; errcode?: number };
+    const unavailable =
+      (e?.code === 'ERR_SQLITE_ERROR' && UNAVAILABLE_CODES.has((e.errcode ?? 0) & 0xff)) || e?.code === 'ERR_INVALID_STATE';
+    throw unavailable ? new StoreUnavailableError('the database is unavailable', { cause: error }) : error;
+  }
+}
 
 const MODAL_TTL_MS = 24 * 3_600_000;
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, Statement>();
 
   /** Opens (creating) the file and brings its schema up to date; throws one line when the file is newer than the code. */
   constructor(path: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS) {
@@ -39,6 +74,8 @@ export class SqliteStore implements Store {
       // WAL with synchronous=NORMAL survives a killed process (not a power cut); FULL would fsync every commit.
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
       this.#migrate(migrations);
+      // From here on writes wait for a lock in #write, without blocking; reads in WAL mode need none.
+      this.#db.exec('PRAGMA busy_timeout = 0');
     } catch (error) {
       this.#db.close();
       throw error;
@@ -70,35 +107,60 @@ export class SqliteStore implements Store {
    * A prepared statement, made once per SQL text. Preparing on every call leaves each statement's native memory to
    * the garbage collector, which doesn't see it: under load the process grew by hundreds of MB.
    */
-  #sql(text: string): StatementSync {
+  #sql(text: string): Statement {
     let statement = this.#statements.get(text);
     if (!statement) {
-      statement = this.#db.prepare(text);
+      const prepared = guarded(() => this.#db.prepare(text));
+      statement = {
+        run: (...values: SQLInputValue[]) => guarded(() => prepared.run(...values)),
+        get: (...values: SQLInputValue[]) => guarded(() => prepared.get(...values)),
+        all: (...values: SQLInputValue[]) => guarded(() => prepared.all(...values)),
+      };
       this.#statements.set(text, statement);
     }
     return statement;
   }
 
   #tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    guarded(() => this.#db.exec('BEGIN IMMEDIATE'));
     try {
       const result = fn();
-      this.#db.exec('COMMIT');
+      guarded(() => this.#db.exec('COMMIT'));
       return result;
     } catch (error) {
-      this.#db.exec('ROLLBACK');
+      // A failed COMMIT may have ended the transaction already; the first error is the one to report.
+      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw error;
+    }
+  }
+
+  /**
+   * A write transaction that waits for another process's write lock without blocking the event loop: SQLite's own
+   * busy_timeout waits synchronously, which would freeze every request (and /healthz) for that long. Past
+   * LOCK_WAIT_MS it fails as StoreUnavailableError. `fn` itself runs whole once the lock is had.
+   */
+  async #write<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        return this.#tx(fn);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError && isBusy(error.cause)) || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
   // ── modals ──────────────────────────────────────────────────────────────────────────────────────────────────
   async saveModal(session: ModalSession): Promise<void> {
-    this.#sql('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)').run(
-      session.viewId,
-      JSON.stringify(session),
-      session.createdAt.getTime(),
-    );
-    this.#sql('DELETE FROM modals WHERE created_at < ?').run(Date.now() - MODAL_TTL_MS);
+    await this.#write(() => {
+      this.#sql('INSERT OR REPLACE INTO modals (view_id, session_json, created_at) VALUES (?, ?, ?)').run(
+        session.viewId,
+        JSON.stringify(session),
+        session.createdAt.getTime(),
+      );
+      this.#sql('DELETE FROM modals WHERE created_at < ?').run(Date.now() - MODAL_TTL_MS);
+    });
   }
 
   async getModal(viewId: string): Promise<ModalSession | undefined> {
@@ -110,12 +172,12 @@ export class SqliteStore implements Store {
   }
 
   async deleteModal(viewId: string): Promise<boolean> {
-    return this.#sql('DELETE FROM modals WHERE view_id = ?').run(viewId).changes === 1;
+    return this.#write(() => this.#sql('DELETE FROM modals WHERE view_id = ?').run(viewId).changes === 1);
   }
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────
   async createRequest(request: ChangeRequest, effects: (r: ChangeRequest) => Effects): Promise<ChangeRequest> {
-    return this.#tx(() => {
+    return this.#write(() => {
       this.#sql(
         `INSERT INTO requests (id, team_id, enterprise_id, channel_id, card_channel_id, card_ts, response_url, requester_id,
              account_id, before_json, change_json, reason, state, approvals_required, decided_by, outcome_detail,
@@ -163,7 +225,7 @@ export class SqliteStore implements Store {
     guard: { owner?: string } = {},
   ): Promise<ChangeRequest | undefined> {
     checkTransition(from, to);
-    return this.#tx(() => {
+    return this.#write(() => {
       const keepClaim = to === 'applying' ? 1 : 0;
       const changed = this.#sql(
         `UPDATE requests SET state = ?, updated_at = ?,
@@ -199,24 +261,27 @@ export class SqliteStore implements Store {
     now: Date,
   ): Promise<ChangeRequest | undefined> {
     const which = from === 'approved' ? "state = 'approved'" : "state = 'applying' AND (claim_until IS NULL OR claim_until <= ?)";
-    const changed = this.#sql(
-      `UPDATE requests SET state = 'applying', claim_owner = ?, claim_until = ?, updated_at = ? WHERE id = ? AND ${which}`,
-    ).run(owner, until.getTime(), Date.now(), id, ...(from === 'approved' ? [] : [now.getTime()]));
-    return changed.changes === 1 ? this.#readRequest(id) : undefined;
+    return this.#write(() => {
+      const changed = this.#sql(
+        `UPDATE requests SET state = 'applying', claim_owner = ?, claim_until = ?, updated_at = ? WHERE id = ? AND ${which}`,
+      ).run(owner, until.getTime(), Date.now(), id, ...(from === 'approved' ? [] : [now.getTime()]));
+      return changed.changes === 1 ? this.#readRequest(id) : undefined;
+    });
   }
 
   async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {
-    return (
-      this.#sql("UPDATE requests SET claim_until = ? WHERE id = ? AND state = 'applying' AND claim_owner = ?").run(
-        until.getTime(),
-        id,
-        owner,
-      ).changes === 1
+    return this.#write(
+      () =>
+        this.#sql("UPDATE requests SET claim_until = ? WHERE id = ? AND state = 'applying' AND claim_owner = ?").run(
+          until.getTime(),
+          id,
+          owner,
+        ).changes === 1,
     );
   }
 
   async claimOnce(key: string, effects: Effects): Promise<boolean> {
-    return this.#tx(() => {
+    return this.#write(() => {
       if (this.#sql('INSERT OR IGNORE INTO once_keys (key, at) VALUES (?, ?)').run(key, Date.now()).changes !== 1) return false;
       this.#writeEffects(effects);
       return true;
@@ -229,7 +294,7 @@ export class SqliteStore implements Store {
     approval: ChangeRequest['approvals'][number],
     effects: (r: ChangeRequest, complete: boolean) => Effects,
   ): Promise<ApproveResult> {
-    return this.#tx((): ApproveResult => {
+    return this.#write((): ApproveResult => {
       const request = this.#readRequest(id);
       if (!request) return { ok: false, reason: 'There is no such request.' };
       const blocker = approvalBlocker(request, approval.userId, teamId, approval.at);
@@ -273,7 +338,7 @@ export class SqliteStore implements Store {
   }
 
   async setCardTs(requestId: string, ts: string): Promise<void> {
-    this.#sql('UPDATE requests SET card_ts = ? WHERE id = ? AND card_ts IS NULL').run(ts, requestId);
+    await this.#write(() => this.#sql('UPDATE requests SET card_ts = ? WHERE id = ? AND card_ts IS NULL').run(ts, requestId));
   }
 
   #readRequest(id: string): ChangeRequest | undefined {
@@ -309,7 +374,7 @@ export class SqliteStore implements Store {
 
   // ── audit ───────────────────────────────────────────────────────────────────────────────────────────────────
   async record(effects: Effects): Promise<void> {
-    this.#tx(() => this.#writeEffects(effects));
+    await this.#write(() => this.#writeEffects(effects));
   }
 
   #writeEffects({ audit, posts }: Effects): void {
@@ -389,7 +454,7 @@ export class SqliteStore implements Store {
   }
 
   async claimOutbox(owner: string, now: Date, limit: number, leaseUntil: Date): Promise<OutboxEntry[]> {
-    const rows = this.#tx(
+    const rows = await this.#write(
       () =>
         this.#sql(
           `UPDATE outbox SET lease_owner = ?, lease_until = ?
@@ -406,15 +471,19 @@ export class SqliteStore implements Store {
   }
 
   async outboxDone(id: number, error?: string): Promise<void> {
-    this.#sql(
-      'UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
-    ).run(Date.now(), error ?? null, id);
+    await this.#write(() =>
+      this.#sql(
+        'UPDATE outbox SET done_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+      ).run(Date.now(), error ?? null, id),
+    );
   }
 
   async outboxRetry(id: number, nextAt: Date, error: string): Promise<void> {
-    this.#sql(
-      'UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
-    ).run(nextAt.getTime(), error, id);
+    await this.#write(() =>
+      this.#sql(
+        'UPDATE outbox SET next_at = ?, last_error = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+      ).run(nextAt.getTime(), error, id),
+    );
   }
 
   async pendingOutboxCount(): Promise<number> {
@@ -433,11 +502,13 @@ export class SqliteStore implements Store {
     return this.#db.isOpen;
   }
 
+  /** Health: the file can be read and written now (an empty write transaction, which a foreign lock holds up). */
   async ping(): Promise<void> {
     try {
       this.#sql('SELECT 1').get();
+      await this.#write(() => undefined);
     } catch (error) {
-      throw new StoreUnavailableError('the database is unavailable', { cause: error });
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError('the database is unavailable', { cause: error });
     }
   }
 

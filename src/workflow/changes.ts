@@ -476,13 +476,17 @@ export class ChangeWorkflow {
         const detail = `the account changed since the review: it is now ${describeValues(values)}`;
         return await this.#settle(claimed, 'stale', actor, { outcomeDetail: detail }, current);
       }
+      let updated: Awaited<ReturnType<WorkflowPorts['accounts']['update']>>;
       try {
-        const { account, requestId: awsRequestId } = await this.#p.accounts.update(claimed.accountId, claimed.change, on);
-        this.#p.logger.info(`request ${requestId}: UpdateAccount ${claimed.accountId} applied (aws request ${awsRequestId ?? 'n/a'})`);
-        return await this.#settle(claimed, 'applied', actor, { awsRequestId }, account);
+        updated = await this.#p.accounts.update(claimed.accountId, claimed.change, on);
       } catch (error) {
         return await this.#fail(claimed, actor, error, '');
       }
+      const { account, requestId: awsRequestId } = updated;
+      this.#p.logger.info(`request ${requestId}: UpdateAccount ${claimed.accountId} applied (aws request ${awsRequestId ?? 'n/a'})`);
+      // Outside the try: a database that fails to record this must never turn it into "failed". The request stays
+      // applying under this claim, and once the claim runs out the sweep records what Chime shows (applied).
+      return await this.#settle(claimed, 'applied', actor, { awsRequestId }, account);
     } finally {
       this.#inFlight.delete(requestId);
     }

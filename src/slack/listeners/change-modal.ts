@@ -7,7 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AccountValues } from '../../domain/account.ts';
 import type { Actor, FormContext, FormModel } from '../../workflow/changes.ts';
 import { type Outcome, ok } from '../../workflow/outcomes.ts';
-import { type Deps, refusalText } from '../context.ts';
+import { type Deps, refusalText, STORE_UNAVAILABLE, storeUnavailable } from '../context.ts';
 import { approvalNote, changeView, loadingView, messageView, pickerView } from '../views/modals.ts';
 
 /** What a form's opening check may add: a revert's prefill, its account and the channel the change was made from. */
@@ -45,21 +45,28 @@ export async function openChangeForm(deps: Deps, o: OpenChange): Promise<void> {
   const viewId = view.id!;
   if (allowed.status === 'rejected' || !allowed.value.ok) {
     if (allowed.status === 'rejected') deps.logger.error('checking a form failed', allowed.reason);
-    const text =
-      allowed.status === 'fulfilled' && !allowed.value.ok
-        ? refusalText(allowed.value)
-        : 'The bot could not check your role, so it refused.';
+    let text = 'The bot could not check your role, so it refused.';
+    if (allowed.status === 'fulfilled' && !allowed.value.ok) text = refusalText(allowed.value);
+    else if (allowed.status === 'rejected' && storeUnavailable(allowed.reason)) text = STORE_UNAVAILABLE;
     await Promise.allSettled([o.client.views.update({ view_id: viewId, hash: view.hash, view: messageView(text) }), tell(text)]);
     return;
   }
-  await deps.workflow.formOpened(o.actor, viewId, { ...o.context, channelId: o.context.channelId || allowed.value.value.channelId || '' });
-  const accountId = allowed.value.value.accountId ?? o.accountId;
-  if (!accountId) {
-    await updateView(deps, o.client, viewId, view.hash, pickerView());
-    return;
+  const start = allowed.value.value;
+  try {
+    await deps.workflow.formOpened(o.actor, viewId, { ...o.context, channelId: o.context.channelId || start.channelId || '' });
+    const accountId = start.accountId ?? o.accountId;
+    if (!accountId) {
+      await updateView(deps, o.client, viewId, view.hash, pickerView());
+      return;
+    }
+    const form = await deps.workflow.fillForm(o.actor, viewId, accountId, start.prefill);
+    await updateView(deps, o.client, viewId, view.hash, formView(form));
+  } catch (error) {
+    // The database went away after the loading view opened: say so in it, rather than leave it loading.
+    if (!storeUnavailable(error)) throw error;
+    deps.logger.warn('the database is unavailable: the form could not be opened');
+    await updateView(deps, o.client, viewId, view.hash, messageView(STORE_UNAVAILABLE));
   }
-  const form = await deps.workflow.fillForm(o.actor, viewId, accountId, allowed.value.value.prefill);
-  await updateView(deps, o.client, viewId, view.hash, formView(form));
 }
 
 /** The form for an account, or why it can't be shown. */
