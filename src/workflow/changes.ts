@@ -499,19 +499,19 @@ export class ChangeWorkflow {
         r,
         'applied',
         actor,
-        { outcomeDetail: 'the bot stopped while applying; Amazon Chime shows the change, so it was applied' },
+        { outcomeDetail: 'applying was interrupted (the bot stopped, or lost its database); Amazon Chime shows the change, so it was applied' },
         current,
       );
     if (sameValues(values, r.before))
       return this.#settle(r, 'failed', actor, {
         outcomeDetail:
-          'the bot stopped while applying; Amazon Chime does not show the change, so it was not applied. Request it again if still needed.',
+          'applying was interrupted (the bot stopped, or lost its database); Amazon Chime does not show the change, so it was not applied. Request it again if still needed.',
       });
     return this.#settle(
       r,
       'stale',
       actor,
-      { outcomeDetail: `the bot stopped while applying; the account now is ${describeValues(values)}, which is neither before nor after` },
+      { outcomeDetail: `applying was interrupted (the bot stopped, or lost its database); the account now is ${describeValues(values)}, which is neither before nor after` },
       current,
     );
   }
