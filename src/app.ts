@@ -54,6 +54,8 @@ export interface BotOptions {
   homeDebounceMs?: number;
   /** How often /healthz's Slack check (auth.test) runs while the bot runs; default 60 s. */
   slackCheckMs?: number;
+  /** HTTP mode: listen on this address only (the sandbox: 127.0.0.1); default every interface. */
+  host?: string;
 }
 
 export interface Bot {
@@ -275,7 +277,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     health: botHealth,
     async start() {
       await initSlack(app, botHealth, { log: (line) => logger.warn(line), signal: starting.signal });
-      const started = (await app.start(config.port)) as Server | undefined;
+      const started = (await app.start(options.host ? { port: config.port, host: options.host } : config.port)) as Server | undefined;
       listening = true;
       server = socketMode ? undefined : started;
       const address = server?.address();
