@@ -42,9 +42,10 @@ const schemas = {
 
 /** The faults the side panel's buttons inject, so every error path can be seen. */
 const FAULTS: Record<'throttle' | 'forbidden' | 'slow', ChimeFault> = {
-  throttle: { error: 'ThrottledClient', message: 'Rate exceeded' },
-  forbidden: { error: 'Forbidden', message: 'User is not authorized to perform: chime:UpdateAccount' },
-  slow: { operation: 'GetAccount', latencyMs: 4000 },
+  throttle: { error: 'ThrottledClient' },
+  forbidden: { error: 'Forbidden' },
+  // Longer than Slack's 3 s for an answer, shorter than the bot's 5 s Chime timeout: the form's loading view shows.
+  slow: { operation: 'GetAccount', latencyMs: 3500 },
 };
 
 export type Reply = { status: number; body: unknown };

@@ -50,11 +50,23 @@ function modal(v: EmuView) {
 
 /**
  * Changes a poll can see without copying the state: every Web API and Chime call is counted when it arrives and
- * again when it is answered (the emulators record the answer after the state changed). The sandbox's own steps
- * (view acks, control calls) bump `local`.
+ * again when it is answered (the emulators record the answer after the state changed), and views opened or closed
+ * and messages posted are counted too, for changes made to the emulator directly. The sandbox's own steps (view acks,
+ * control calls) bump `local`.
  */
 export function signature(world: Emulated, local: number): string {
   const answered = (calls: { status: number }[]) => calls.reduce((n, c) => n + (c.status === 0 ? 0 : 1), 0);
   const { slack, chime } = world;
-  return `${slack.calls.length}.${answered(slack.calls)}.${chime.calls.length}.${answered(chime.calls)}.${local}`;
+  const closed = [...slack.views.values()].reduce((n, v) => n + (v.closed ? 1 : 0), 0);
+  return [
+    slack.calls.length,
+    answered(slack.calls),
+    chime.calls.length,
+    answered(chime.calls),
+    slack.views.size,
+    closed,
+    slack.messages.length,
+    slack.ephemerals.length,
+    local,
+  ].join('.');
 }

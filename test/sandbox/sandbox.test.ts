@@ -71,14 +71,111 @@ test('request → review → approval by another person → summary in the chann
   await modal().getByRole('heading', { name: 'Approve the change' }).waitFor();
   await modal().locator('textarea[name="comment/comment_input"]').fill('Checked the seat report — fine.');
   await modal().getByRole('button', { name: 'Approve', exact: true }).click();
-  await card.getByRole('button', { name: 'Approve…' }).waitFor({ state: 'detached' });
-  await sandbox.world.settle();
+  // The card changes in place: no more buttons, the outcome; the account summary goes to its thread.
+  await card.getByText('Applied').waitFor();
+  assert.equal(await card.getByRole('button', { name: 'Approve…' }).count(), 0);
   assert.equal(sandbox.world.chime.accounts.get(SAMPLE.team)?.DefaultLicense, 'Basic');
-  await shot('approved-card');
-  await go('# chime-ops');
+  await card.getByRole('button', { name: /repl/ }).click();
+  await page.locator('#thread').getByText('Amazon Chime account updated:').waitFor();
   await shot('summary');
+
+  // …and to the channel where it was asked for, and the history has every step.
+  await go('# chime-ops');
+  const summary = page.locator('#messages article.message').filter({ hasText: 'Amazon Chime account updated:' });
+  await summary.getByText('approved by @bob').waitFor();
   await command(`history ${SAMPLE.team}`);
-  await page.locator('#messages article.ephemeral').last().waitFor();
+  const history = page.locator('#messages article.ephemeral').filter({ hasText: 'audit entries' });
+  await history.getByText('Only visible to you').waitFor();
+  for (const step of ['requested a change', 'approved the change', 'changed account']) await history.getByText(step).first().waitFor();
   await shot('history');
+});
+
+test('a validation error is shown under its field: first by Slack’s client, then by the bot', async () => {
+  await become('U0ALICE');
+  await command(`update ${SAMPLE.lwa}`);
+  const name = modal().locator('input[name="name/name_input"]');
+  await name.waitFor();
+  await name.fill('');
+  await modal().getByRole('button', { name: 'Review' }).click();
+  const error = modal().locator('[data-block-id="name"] .field-error');
+  await error.getByText('Please fill out this field.').waitFor();
+
+  await name.fill('   ');
+  await modal().getByRole('button', { name: 'Review' }).click();
+  await error.getByText('Enter a name: it can’t be blank.').waitFor();
+  assert.equal(await name.inputValue(), '   ', 'what was typed stays');
+  await shot('error');
+  await modal().getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('#modal').waitFor({ state: 'hidden' });
+});
+
+test('approving your own request is refused, only to you, and changes nothing', async () => {
+  await become('U0CAROL'); // requester and approver: only the four-eyes rule stops her
+  await command(`update ${SAMPLE.lwa}`);
+  await modal().locator('select[name="license/license_select"]').selectOption('Pro');
+  await modal().getByRole('button', { name: 'Review' }).click();
+  await modal().getByRole('button', { name: 'Request approval' }).click();
+  await page.locator('#modal').waitFor({ state: 'hidden' });
+  await go('# chime-approvals');
+  const card = page.locator('#messages article.message').filter({ hasText: 'Change request' }).filter({ hasText: '@carol' });
+  await card.getByRole('button', { name: 'Approve…' }).click();
+  const refusal = page.locator('#messages article.ephemeral').filter({ hasText: 'your own request' });
+  await refusal.getByText('Only visible to you').waitFor();
+  await card.getByRole('button', { name: 'Approve…' }).waitFor(); // still pending
+  assert.equal(sandbox.world.chime.accounts.get(SAMPLE.lwa)?.DefaultLicense, 'Basic');
+  await shot('refused');
+
+  await become('U0BOB');
+  assert.equal(await refusal.count(), 0, 'the refusal was only visible to carol');
+  await card.getByRole('button', { name: 'Cancel request' }).waitFor();
+});
+
+test('an account name that looks like HTML or a mention is shown as the text it is', async () => {
+  const evil = '<img src=x onerror=window.__pwned=1> <!channel>';
+  await become('U0ALICE');
+  await go('# chime-ops');
+  const row = page.locator('#chime .account').filter({ hasText: 'Globex' });
+  await row.getByRole('button', { name: 'Change in Chime…' }).click();
+  await page.locator('#chime input[name="chime-name"]').fill(evil);
+  await page.locator('#chime').getByRole('button', { name: 'Save in Chime' }).click();
+  await page.locator('#chime .account-name').getByText(evil, { exact: true }).waitFor();
+  assert.equal(sandbox.world.chime.accounts.get(SAMPLE.oidc)?.Name, evil);
+
+  await command(`show ${SAMPLE.oidc}`);
+  const shown = page.locator('#messages article.ephemeral').filter({ hasText: SAMPLE.oidc });
+  await shown.getByText(evil).first().waitFor();
+  await command(`update ${SAMPLE.oidc}`);
+  await modal().getByText(evil).first().waitFor();
+  assert.equal(await modal().locator('input[name="name/name_input"]').inputValue(), evil);
+  assert.equal(await page.locator('img').count(), 0, 'no img element was created');
+  assert.equal(await page.locator('.mention.loud').count(), 0, '<!channel> did not become an @channel mention');
+  assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+  await modal().getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('faults from the side panel: a slow GetAccount shows the loading view, a refusal its words', async () => {
+  const panel = page.locator('#chime');
+  await panel.getByRole('button', { name: /Slow GetAccount/ }).click();
+  await panel.locator('.faults').getByText('delay on GetAccount').waitFor();
+  await command(`update ${SAMPLE.directory}`);
+  await modal().getByText('Loading the account from Amazon Chime…').waitFor();
+  await modal().locator('input[name="name/name_input"]').waitFor({ timeout: 8_000 }); // filled by views.update
+  await modal().getByRole('button', { name: 'Cancel' }).click();
+
+  await panel.getByRole('button', { name: 'Clear faults' }).click();
+  await panel.getByRole('button', { name: 'Forbid every call' }).click();
+  await panel.locator('.faults').getByText('Forbidden').waitFor();
+  await command(`update ${SAMPLE.directory}`);
+  await modal()
+    .getByText(/refused|not allowed|permission/i)
+    .first()
+    .waitFor();
+  await shot('fault');
+  await modal().getByRole('button', { name: 'Close' }).last().click();
+  await panel.getByRole('button', { name: 'Clear faults' }).click();
+  await panel.locator('.faults').getByText('No faults').waitFor();
+});
+
+test('the page ran without a script error or a CSP violation', () => {
   assert.deepEqual(problems, []);
 });

@@ -9,7 +9,7 @@ const LICENSES = ['Basic', 'Plus', 'Pro', 'ProTrial'];
 const FAULTS = [
   ['throttle', 'Throttle every call', 'ThrottledClient (429) on every Chime call'],
   ['forbidden', 'Forbid every call', 'Forbidden (403) on every Chime call'],
-  ['slow', 'Slow GetAccount (4 s)', 'GetAccount answers after 4 seconds'],
+  ['slow', 'Slow GetAccount (3.5 s)', 'GetAccount answers after 3.5 seconds'],
   ['clear', 'Clear faults', 'Chime answers normally again'],
 ];
 
