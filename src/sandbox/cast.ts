@@ -25,7 +25,7 @@ export const COMMAND_CHANNEL = 'C0OPS';
 export const PEOPLE: readonly { id: string; role: string }[] = [
   { id: 'U0ALICE', role: 'requester' },
   { id: 'U0BOB', role: 'approver' },
-  { id: 'U0CAROL', role: 'requester and approver' },
+  { id: 'U0CAROL', role: 'requester, approver' },
   { id: 'U0DAVE', role: 'viewer' },
   { id: 'U0EVE', role: 'no role (a stranger)' },
 ];

@@ -130,6 +130,51 @@ test('approving your own request is refused, only to you, and changes nothing', 
   await card.getByRole('button', { name: 'Cancel request' }).waitFor();
 });
 
+test('the Home tab is each person’s inbox: bob approves carol’s request from there', async () => {
+  await become('U0BOB');
+  await go('⌂ chime-account — Home');
+  const home = page.locator('#messages .home');
+  await home.getByText('Waiting for your approval').waitFor();
+  const waiting = home.locator('.block').filter({ hasText: '@carol' }).first();
+  await waiting.waitFor();
+  await shot('home');
+  await home.getByRole('button', { name: 'Approve…' }).first().click();
+  await modal().getByRole('heading', { name: 'Approve the change' }).waitFor();
+  await modal().getByRole('button', { name: 'Approve', exact: true }).click();
+  await page.locator('#modal').waitFor({ state: 'hidden' });
+  await sandbox.world.settle();
+  assert.equal(sandbox.world.chime.accounts.get(SAMPLE.lwa)?.DefaultLicense, 'Pro');
+  // The tab is published again without being reopened: nothing waits for bob any more.
+  await home.getByRole('button', { name: 'Approve…' }).waitFor({ state: 'detached' });
+});
+
+test('the drift check: an account changed in Chime after the request is not changed again', async () => {
+  await become('U0ALICE');
+  await go('# chime-ops');
+  await command(`update ${SAMPLE.directory}`);
+  await modal().locator('select[name="license/license_select"]').selectOption('Basic');
+  await modal().getByRole('button', { name: 'Review' }).click();
+  await modal().getByRole('button', { name: 'Request approval' }).click();
+  await page.locator('#modal').waitFor({ state: 'hidden' });
+
+  // Someone renames the account in Chime itself, behind the bot's back.
+  const row = page.locator('#chime .account').filter({ hasText: 'Acme Engineering' });
+  await row.getByRole('button', { name: 'Change in Chime…' }).click();
+  await page.locator('#chime input[name="chime-name"]').fill('Acme R&D');
+  await page.locator('#chime').getByRole('button', { name: 'Save in Chime' }).click();
+  await page.locator('#chime .account-name').getByText('Acme R&D', { exact: true }).waitFor();
+
+  await become('U0BOB');
+  await go('# chime-approvals');
+  const card = page.locator('#messages article.message').filter({ hasText: 'Change request' }).filter({ hasText: SAMPLE.directory });
+  await card.getByRole('button', { name: 'Approve…' }).click();
+  await modal().getByRole('button', { name: 'Approve', exact: true }).click();
+  await card.getByText('Not applied: the account changed since the request').waitFor();
+  const account = sandbox.world.chime.accounts.get(SAMPLE.directory);
+  assert.deepEqual([account?.Name, account?.DefaultLicense], ['Acme R&D', 'Pro'], 'Chime was not changed');
+  assert.equal(sandbox.world.chime.calls.filter((c) => c.operation === 'UpdateAccount' && c.accountId === SAMPLE.directory).length, 0);
+});
+
 test('an account name that looks like HTML or a mention is shown as the text it is', async () => {
   const evil = '<img src=x onerror=window.__pwned=1> <!channel>';
   await become('U0ALICE');
