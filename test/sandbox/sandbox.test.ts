@@ -217,6 +217,7 @@ test('faults from the side panel: a slow GetAccount shows the loading view, a re
     .waitFor();
   await shot('fault');
   await modal().getByRole('button', { name: 'Close' }).last().click();
+
   await panel.getByRole('button', { name: 'Clear faults' }).click();
   await panel.locator('.faults').getByText('No faults').waitFor();
 });
