@@ -18,7 +18,6 @@ const schemas = {
     user: person,
     actionId: id,
     blockId: id.optional(),
-    value: z.string().max(2000).optional(),
     where: z.union([
       z.strictObject({ message: z.strictObject({ channel: id, ts: id }) }),
       z.strictObject({ ephemeral: z.strictObject({ ts: id }) }),
@@ -83,7 +82,8 @@ export class Actions {
     command: async (b) => sent(await this.#world.user.command(b.user, b.text, { channelId: b.channel })),
     click: async (b) => {
       const { user, slack } = this.#world;
-      const target = { actionId: b.actionId, blockId: b.blockId, value: b.value };
+      // The button's value is the one the message or view holds, as Slack sends it: the page can't choose it.
+      const target = { actionId: b.actionId, blockId: b.blockId };
       const w = b.where;
       if ('home' in w) return sent(await user.clickHome(b.user, target));
       if ('view' in w) return sent(await user.clickButton(b.user, { ...target, viewId: w.view }));

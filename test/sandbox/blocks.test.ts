@@ -137,8 +137,12 @@ test('a button with a confirm dialog sends its click only when confirmed', async
   await dialog.getByRole('button', { name: 'Delete' }).click();
   await answered;
   assert.equal(clicks.length, before + 1);
-  assert.deepEqual((clicks.at(-1) as { actionId: string; value: string; user: string }).actionId, 'fixture_danger');
-  assert.equal((clicks.at(-1) as { value: string }).value, 'boom');
+  assert.deepEqual(clicks.at(-1), {
+    user: 'U0ALICE',
+    actionId: 'fixture_danger',
+    blockId: sandbox.world.slack.messages.at(-1)?.blocks?.at(-1)?.block_id,
+    where: { message: { channel: 'C0OPS', ts: sandbox.world.slack.messages.at(-1)?.ts } },
+  });
 });
 
 const fixtureModal = {

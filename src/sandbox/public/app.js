@@ -36,7 +36,7 @@ const dmOf = (user) => `D0${user}`;
 // ---- what a person does ----
 
 async function onButton(where, e, block) {
-  const reply = await post('click', { user: page.me, actionId: e.action_id, blockId: block.block_id, value: e.value, where });
+  const reply = await post('click', { user: page.me, actionId: e.action_id, blockId: block.block_id, where });
   checkDelivery(reply, 'The button');
 }
 
