@@ -219,8 +219,9 @@ test('a modal with every input: text, static select, radio buttons, checkboxes, 
   });
   // The bot does not know this form and says so (response_action: update): the modal changes in place.
   await modal.getByText('This form is no longer supported.').waitFor();
-  await modal.getByRole('button', { name: 'Close' }).last().click();
+  await page.keyboard.press('Escape'); // closes the modal, as in Slack
   await page.locator('#modal').waitFor({ state: 'hidden' });
+  assert.equal(slack.views.get(viewId)?.closed, true);
 });
 
 test('modals stack: a pushed view shows Back, which returns to the one below; clear closes them all', async () => {

@@ -241,6 +241,11 @@ function renderThread(s) {
 // ---- start ----
 
 $('composer').addEventListener('submit', sendComposer);
+// Escape closes the top modal, as in Slack (a confirm dialog, when open, is answered first by its own buttons).
+document.addEventListener('keydown', (event) => {
+  const open = page.snap?.modals[page.me];
+  if (event.key === 'Escape' && open && !document.querySelector('.confirm-overlay')) void post('close', { user: page.me, viewId: open.id });
+});
 const events = new EventSource('/api/events');
 events.addEventListener('state', (event) => {
   page.snap = JSON.parse(event.data);
