@@ -31,6 +31,8 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
   const streams = new Set<ServerResponse>();
   let local = 0;
   let seen = '';
+  /** Host headers the page may use: set once listening (requests only arrive after that). */
+  let hosts = new Set<string>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
@@ -54,8 +56,9 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only this page may drive the sandbox: a page on another site (or a DNS name rebound to 127.0.0.1) may not.
-    if (req.headers.host !== origin.host) return json(res, 421, { error: 'unknown host' });
-    const path = new URL(req.url ?? '/', url).pathname;
+    const host = req.headers.host ?? '';
+    if (!hosts.has(host)) return json(res, 421, { error: 'unknown host' });
+    const path = new URL(req.url ?? '/', `http://${host}`).pathname;
     if (req.method === 'GET' && path === '/api/events') return stream(res);
     if (req.method === 'GET') {
       const file = files.get(path);
@@ -63,7 +66,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     }
     const name = path.startsWith('/api/') ? path.slice(5) : '';
     if (req.method !== 'POST' || !actions.has(name)) return json(res, 404, { error: 'not found' });
-    if (req.headers.origin !== origin.origin) return json(res, 403, { error: 'cross-origin request refused' });
+    if (req.headers.origin !== `http://${host}`) return json(res, 403, { error: 'cross-origin request refused' });
     if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 415, { error: 'send JSON' });
     let body: unknown;
     try {
@@ -94,11 +97,10 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${HOST}:${port}/`;
-  const origin = new URL(url);
+  hosts = new Set([`${HOST}:${port}`, `localhost:${port}`]);
 
   return {
-    url,
+    url: `http://${HOST}:${port}/`,
     world,
     async close() {
       clearInterval(watch);

@@ -301,6 +301,9 @@ test('the server: a strict CSP and the right content type on every file; other o
       .end();
   });
   assert.equal(rebound, 421);
+  const viaLocalhost = new URL(sandbox.url);
+  viaLocalhost.hostname = 'localhost';
+  assert.equal((await fetch(viaLocalhost)).status, 200, 'localhost is this machine too');
 });
 
 test('the page ran without a script error or a CSP violation', () => {
