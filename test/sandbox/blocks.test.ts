@@ -190,6 +190,7 @@ const fixtureModal = {
       label: plain('External'),
       element: { type: 'external_select', action_id: 'e', min_query_length: 1 },
     },
+    { type: 'actions', block_id: 'more', elements: [{ type: 'button', action_id: 'in_modal', text: plain('In the modal') }] },
   ],
 };
 
@@ -207,6 +208,9 @@ test('a modal with every input: text, static select, radio buttons, checkboxes, 
   await modal.locator('select[name="sel/s"]').selectOption('1');
   await modal.getByRole('radio', { name: 'B' }).check();
   await modal.getByRole('checkbox', { name: 'X' }).check();
+  const clicked = page.waitForRequest((r) => r.url().endsWith('/api/click'));
+  await modal.getByRole('button', { name: 'In the modal' }).click();
+  assert.deepEqual((await clicked).postDataJSON(), { user: 'U0ALICE', actionId: 'in_modal', blockId: 'more', where: { view: viewId } });
   await modal.locator('input[name="ext/e"]').fill('a'); // the bot knows no such menu: it answers no options
   await modal.getByText('No results').waitFor();
   const submitted = page.waitForRequest((r) => r.url().endsWith('/api/submit'));

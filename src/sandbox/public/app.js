@@ -96,7 +96,8 @@ function render() {
   renderSidebar(s);
   renderMain(s);
   renderThread(s);
-  modal.render(s.modals[page.me], page.me, blockCtx(undefined, s.modals[page.me]?.id));
+  const open = s.modals[page.me];
+  modal.render(open, page.me, blockCtx(open ? { view: open.id } : undefined, open?.id));
   chime.render(s.chime);
 }
 
