@@ -25,14 +25,32 @@ const POLL_MS = 50;
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbox> {
-  const world = await startEmulated({ policy: POLICY, env: SETTINGS });
+  // The port first: a busy one is known at once, before anything else starts. Until the rest is up it says so.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+    res.end('The sandbox is starting; reload in a moment.\n');
+  };
+  const server = createServer(starting);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  /** The Host headers the page may use. */
+  const hosts = new Set([`${HOST}:${port}`, `localhost:${port}`]);
+
+  let world: Emulated;
+  try {
+    world = await startEmulated({ policy: POLICY, env: SETTINGS });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const actions = new Actions(world);
   const files = loadPublic();
   const streams = new Set<ServerResponse>();
   let local = 0;
   let seen = '';
-  /** Host headers the page may use: set once listening (requests only arrive after that). */
-  let hosts = new Set<string>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
@@ -47,7 +65,8 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     if (streams.size > 0 && signature(world, local) !== seen) push();
   }, POLL_MS);
 
-  const server = createServer((req, res) => {
+  server.off('request', starting);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) json(res, 500, { error: (error as Error).message });
       else res.end();
@@ -85,19 +104,6 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.on('close', () => streams.delete(res));
     res.write(`event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`);
   }
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, HOST, () => resolve());
-    });
-  } catch (error) {
-    clearInterval(watch);
-    await world.close();
-    throw error;
-  }
-  const { port } = server.address() as AddressInfo;
-  hosts = new Set([`${HOST}:${port}`, `localhost:${port}`]);
 
   return {
     url: `http://${HOST}:${port}/`,
