@@ -61,7 +61,11 @@ test('request → review → approval by another person → summary in the chann
   await modal().getByRole('button', { name: 'Request approval' }).click();
   await page.locator('#modal').waitFor({ state: 'hidden' });
 
-  await go('# chime-approvals');
+  // The bot tells alice where the card went; the channel's unread count shows it too. Its link opens the channel.
+  await page.locator('#sidebar').getByRole('button', { name: '# chime-approvals' }).locator('.badge').getByText('1').waitFor();
+  const told = page.locator('#messages article.ephemeral').filter({ hasText: 'waiting for approval' });
+  await told.getByRole('button', { name: '#chime-approvals' }).click();
+  await page.locator('#place').getByText('# chime-approvals').waitFor();
   const card = page.locator('#messages article.message').filter({ hasText: 'Change request' }).last();
   await card.getByRole('button', { name: 'Approve…' }).waitFor();
   await shot('approval-card');
@@ -158,11 +162,13 @@ test('the drift check: an account changed in Chime after the request is not chan
   await page.locator('#modal').waitFor({ state: 'hidden' });
 
   // Someone renames the account in Chime itself, behind the bot's back.
+  await page.locator('#chime input[type="search"]').fill(SAMPLE.directory);
   const row = page.locator('#chime .account').filter({ hasText: 'Acme Engineering' });
   await row.getByRole('button', { name: 'Change in Chime…' }).click();
   await page.locator('#chime input[name="chime-name"]').fill('Acme R&D');
   await page.locator('#chime').getByRole('button', { name: 'Save in Chime' }).click();
   await page.locator('#chime .account-name').getByText('Acme R&D', { exact: true }).waitFor();
+  await page.locator('#chime input[type="search"]').fill('');
 
   await become('U0BOB');
   await go('# chime-approvals');
@@ -179,12 +185,14 @@ test('an account name that looks like HTML or a mention is shown as the text it 
   const evil = '<img src=x onerror=window.__pwned=1> <!channel>';
   await become('U0ALICE');
   await go('# chime-ops');
+  await page.locator('#chime input[type="search"]').fill(SAMPLE.oidc);
   const row = page.locator('#chime .account').filter({ hasText: 'Globex' });
   await row.getByRole('button', { name: 'Change in Chime…' }).click();
   await page.locator('#chime input[name="chime-name"]').fill(evil);
   await page.locator('#chime').getByRole('button', { name: 'Save in Chime' }).click();
   await page.locator('#chime .account-name').getByText(evil, { exact: true }).waitFor();
   assert.equal(sandbox.world.chime.accounts.get(SAMPLE.oidc)?.Name, evil);
+  await page.locator('#chime input[type="search"]').fill('');
 
   await command(`show ${SAMPLE.oidc}`);
   const shown = page.locator('#messages article.ephemeral').filter({ hasText: SAMPLE.oidc });

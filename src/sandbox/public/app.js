@@ -4,7 +4,7 @@
 import { checkDelivery, notice, post } from './api.js';
 import { renderBlocks } from './blocks.js';
 import { ChimePanel } from './chime.js';
-import { el, fill } from './dom.js';
+import { el, fill, fillIfChanged } from './dom.js';
 import { ModalLayer } from './modal.js';
 import { mrkdwn } from './mrkdwn.js';
 
@@ -17,6 +17,8 @@ const page = {
   place: { kind: 'channel', id: 'C0OPS' },
   /** The open thread: { channel, ts } or null. */
   thread: null,
+  /** person → channel → the newest message ts they have seen there, for the sidebar's unread counts. */
+  seen: {},
 };
 
 const modal = new ModalLayer($('modal'), () => render());
@@ -108,6 +110,10 @@ function renderSidebar(s) {
     who.addEventListener('change', () => become(who.value));
   }
   who.value = page.me;
+  const unread = (channel) => {
+    const seen = page.seen[page.me]?.[channel] ?? 0;
+    return s.messages.filter((m) => m.channel === channel && !m.thread_ts && Number(m.ts) > seen).length;
+  };
   const link = (label, place, active, count) =>
     el(
       'li',
@@ -124,12 +130,20 @@ function renderSidebar(s) {
     $('channels'),
     s.channels
       .filter((c) => !c.id.startsWith('D'))
-      .map((c) => link(`# ${c.name}`, { kind: 'channel', id: c.id }, here.kind === 'channel' && here.id === c.id)),
+      .map((c) => {
+        const active = here.kind === 'channel' && here.id === c.id;
+        return link(`# ${c.name}`, { kind: 'channel', id: c.id }, active, active ? 0 : unread(c.id));
+      }),
   );
   fill(
     $('apps'),
     link('⌂ chime-account — Home', { kind: 'home' }, here.kind === 'home'),
-    link('✉ chime-account — Messages', { kind: 'channel', id: dmOf(page.me) }, here.kind === 'channel' && here.id === dmOf(page.me)),
+    link(
+      '✉ chime-account — Messages',
+      { kind: 'channel', id: dmOf(page.me) },
+      here.kind === 'channel' && here.id === dmOf(page.me),
+      here.kind === 'channel' && here.id === dmOf(page.me) ? 0 : unread(dmOf(page.me)),
+    ),
   );
 }
 
@@ -138,8 +152,7 @@ function renderMain(s) {
   if (here.kind === 'home') {
     const home = s.home[page.me];
     fill($('place'), '⌂ chime-account', el('span', { className: 'tab' }, 'Home'));
-    fill(
-      $('messages'),
+    fillIfChanged($('messages'), JSON.stringify([page.me, here, home?.hash]), () =>
       home
         ? el('div', { className: 'home' }, renderBlocks(home.blocks, { ...blockCtx({ home: true }, home.id), onSelect: () => {} }))
         : el('p', { className: 'empty' }, 'Opening the Home tab…'),
@@ -147,7 +160,9 @@ function renderMain(s) {
     $('composer-text').placeholder = 'Message chime-account — type /chime-account …';
     return;
   }
-  const channelName = here.id.startsWith('D0') ? 'chime-account (direct messages)' : `# ${s.channels.find((c) => c.id === here.id)?.name}`;
+  const channelName = here.id.startsWith('D0')
+    ? 'chime-account (direct messages)'
+    : `# ${s.channels.find((c) => c.id === here.id)?.name ?? here.id}`;
   fill($('place'), channelName);
   $('composer-text').placeholder = `Message ${channelName} — type /chime-account …`;
   const inChannel = s.messages
@@ -155,15 +170,17 @@ function renderMain(s) {
     .map((m) => ({ kind: 'message', m }));
   const mine = s.ephemerals.filter((e) => e.channel === here.id && e.user === page.me).map((m) => ({ kind: 'ephemeral', m }));
   const items = [...inChannel, ...mine].sort((a, b) => Number(a.m.ts) - Number(b.m.ts));
+  page.seen[page.me] ??= {};
+  page.seen[page.me][here.id] = Math.max(0, ...inChannel.map((i) => Number(i.m.ts)));
   const list = $('messages');
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
-  fill(
-    list,
+  const replies = s.messages.filter((m) => m.channel === here.id && m.thread_ts).length; // the "N replies" links
+  const changed = fillIfChanged(list, JSON.stringify([page.me, here, items, replies]), () =>
     items.length
       ? items.map((i) => messageNode(s, i.m, i.kind))
       : el('p', { className: 'empty' }, 'No messages yet. Type /chime-account below.'),
   );
-  if (stick) list.scrollTop = list.scrollHeight;
+  if (changed && stick) list.scrollTop = list.scrollHeight;
 }
 
 function messageNode(s, m, kind) {
@@ -242,6 +259,7 @@ function renderThread(s) {
 // ---- start ----
 
 $('composer').addEventListener('submit', sendComposer);
+document.addEventListener('open-channel', (event) => go({ kind: 'channel', id: event.detail }));
 // Escape closes the top modal, as in Slack (a confirm dialog, when open, is answered first by its own buttons).
 document.addEventListener('keydown', (event) => {
   const open = page.snap?.modals[page.me];

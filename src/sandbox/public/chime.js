@@ -2,7 +2,7 @@
 // that inject faults into it (so every error path can be seen), and its latest calls. All through the Chime
 // emulator's control API, via the sandbox server.
 import { post } from './api.js';
-import { el, fill } from './dom.js';
+import { el, fill, fillIfChanged } from './dom.js';
 
 const LICENSES = ['Basic', 'Plus', 'Pro', 'ProTrial'];
 
@@ -68,10 +68,7 @@ export class ChimePanel {
     );
     const query = this.#filter.value.trim().toLowerCase();
     const shown = state.accounts.filter((a) => !query || `${a.Name} ${a.AccountId}`.toLowerCase().includes(query));
-    fill(
-      this.#list,
-      shown.map((a) => this.#row(a)),
-    );
+    fillIfChanged(this.#list, JSON.stringify([shown, this.#editing?.id]), () => shown.map((a) => this.#row(a)));
     fill(
       this.#calls,
       [...state.calls]

@@ -20,3 +20,16 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
   return node;
 }
+
+const drawn = new WeakMap();
+
+/**
+ * Fills a node again only when what it shows changed (`key`, e.g. the JSON of its data): a redraw that changes
+ * nothing would still reset scrolling and could move a button from under the pointer mid-click.
+ */
+export function fillIfChanged(node, key, build) {
+  if (drawn.get(node) === key) return false;
+  drawn.set(node, key);
+  fill(node, build());
+  return true;
+}

@@ -76,7 +76,13 @@ function special(markup, names) {
   }
   if (/^#[CGD][A-Z0-9]+$/.test(target)) {
     const id = target.slice(1);
-    return el('span', { className: 'mention channel', title: id }, `#${label ?? names.channels.get(id) ?? id}`);
+    // A channel link, as in Slack: the page opens the channel (app.js listens for this event).
+    const open = (event) => event.target.dispatchEvent(new CustomEvent('open-channel', { detail: id, bubbles: true }));
+    return el(
+      'button',
+      { type: 'button', className: 'mention channel', title: id, onclick: open },
+      `#${label ?? names.channels.get(id) ?? id}`,
+    );
   }
   const group = /^!subteam\^([A-Z0-9]+)$/.exec(target);
   if (group) return el('span', { className: 'mention', title: group[1] }, label ?? `@${names.groups.get(group[1]) ?? group[1]}`);
