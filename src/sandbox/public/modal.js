@@ -1,8 +1,9 @@
 // The open modal of the person you are, as an overlay: drawn again only when the view changes (views.update, a push,
 // errors), keeping what you typed where the same input still exists — as Slack does.
 import { checkDelivery, post } from './api.js';
-import { inputValues, renderBlocks, restoreValues, snapshotValues } from './blocks.js';
+import { renderBlocks } from './blocks.js';
 import { el, fill } from './dom.js';
+import { inputValues, restoreValues, snapshotValues } from './inputs.js';
 import { textObject } from './mrkdwn.js';
 
 export class ModalLayer {
