@@ -62,6 +62,8 @@ export interface BotOptions {
   slackCheckMs?: number;
   /** Socket Mode: the SDK's pong timeout, which also paces its reconnects (default 5000). */
   socketPingTimeoutMs?: number;
+  /** HTTP mode: listen on this address only (the sandbox: 127.0.0.1); default every interface. */
+  host?: string;
 }
 
 export interface Bot {
@@ -313,7 +315,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     async start() {
       await obs.start();
       await initSlack(app, botHealth, { log: (line) => logger.warn(line), signal: starting.signal });
-      const started = (await app.start(config.port)) as Server | undefined;
+      const started = (await app.start(options.host ? { port: config.port, host: options.host } : config.port)) as Server | undefined;
       listening = true;
       server = socketMode ? undefined : started;
       const address = socketReceiver ? { port: socketReceiver.port() } : server?.address();

@@ -3,18 +3,11 @@
  * Alice (requester) and Bob (approver), and prints what each of them would see. Exits 0 when the session went as
  * expected, 1 otherwise. Nothing leaves this machine.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createBot } from '../app.ts';
-import { loadConfig } from '../config.ts';
 import { SAMPLE } from '../emulators/chime/seed.ts';
-import { startChimeEmulator } from '../emulators/chime/server.ts';
-import { SlackUserClient } from '../emulators/slack/client.ts';
-import { type EmuView, startSlackEmulator } from '../emulators/slack/server.ts';
+import type { EmuView } from '../emulators/slack/server.ts';
+import { startEmulated } from './emulated.ts';
 import { renderBlocks, unmrkdwn } from './render.ts';
 
-const SECRET = 'demo-signing-secret';
 const POLICY = `roles:
   viewers: ["*"]
   requesters: ["S0CHIMEOPS"]
@@ -27,32 +20,7 @@ approval:
 accounts: ["*"]
 `;
 
-const dir = mkdtempSync(join(tmpdir(), 'chime-account-demo-'));
-const chime = await startChimeEmulator();
-const slack = await startSlackEmulator();
-writeFileSync(join(dir, 'policy.yml'), POLICY);
-
-// The same settings a deployment uses; the AWS SDK reads AWS_ENDPOINT_URL_CHIME itself.
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL_CHIME: chime.url,
-  AWS_ACCESS_KEY_ID: 'AKIDDEMO',
-  AWS_SECRET_ACCESS_KEY: 'demo-secret',
-  AWS_REGION: 'us-east-1',
-});
-const loaded = loadConfig({
-  SLACK_BOT_TOKEN: slack.botToken,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  PORT: '0',
-  POLICY_FILE: join(dir, 'policy.yml'),
-  DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`,
-  AUDIT_CHANNEL_ID: 'C0AUDIT',
-  LOG_LEVEL: 'error',
-});
-if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-const bot = await createBot(loaded.config);
-const port = await bot.start();
-const user = new SlackUserClient({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, emulator: slack });
+const { chime, slack, user, settle, close } = await startEmulated({ policy: POLICY });
 const names = { users: slack.users, channels: slack.channels };
 
 let shownMessages = 0;
@@ -85,12 +53,6 @@ function showNew() {
   shownMessages = slack.messages.length;
 }
 
-const settle = async () => {
-  await bot.workflow.idle();
-  await bot.outbox.settle();
-  await new Promise((r) => setTimeout(r, 50));
-  await bot.outbox.settle();
-};
 const top = (who: string, has: (v: EmuView) => boolean) =>
   slack.waitFor(() => {
     const v = slack.topView(who);
@@ -183,7 +145,5 @@ try {
   console.error(`\nThe demo did not go as expected: ${(error as Error).message}`);
   process.exitCode = 1;
 } finally {
-  await bot.stop();
-  await Promise.all([chime.close(), slack.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
