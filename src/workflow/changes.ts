@@ -499,7 +499,10 @@ export class ChangeWorkflow {
         r,
         'applied',
         actor,
-        { outcomeDetail: 'applying was interrupted (the bot stopped, or lost its database); Amazon Chime shows the change, so it was applied' },
+        {
+          outcomeDetail:
+            'applying was interrupted (the bot stopped, or lost its database); Amazon Chime shows the change, so it was applied',
+        },
         current,
       );
     if (sameValues(values, r.before))
@@ -511,7 +514,9 @@ export class ChangeWorkflow {
       r,
       'stale',
       actor,
-      { outcomeDetail: `applying was interrupted (the bot stopped, or lost its database); the account now is ${describeValues(values)}, which is neither before nor after` },
+      {
+        outcomeDetail: `applying was interrupted (the bot stopped, or lost its database); the account now is ${describeValues(values)}, which is neither before nor after`,
+      },
       current,
     );
   }

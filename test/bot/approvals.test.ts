@@ -272,7 +272,9 @@ describe('approval channel, group mention, and a crash left in applying', () => 
     );
     const callsBefore = updates(h).length;
     await h.restart();
-    await h.slack.waitFor(() => h.slack.messages.filter((m) => /applying was interrupted/.test(JSON.stringify(m.blocks ?? []))).length >= 2);
+    await h.slack.waitFor(
+      () => h.slack.messages.filter((m) => /applying was interrupted/.test(JSON.stringify(m.blocks ?? []))).length >= 2,
+    );
     assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000a'))!.state, 'applied');
     assert.equal((await h.bot.store.getRequest('00000000-0000-4000-8000-00000000000b'))!.state, 'failed');
     await h.settle();
