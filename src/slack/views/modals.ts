@@ -142,7 +142,8 @@ export function reviewView(model: ReviewModel): ModalView {
         type: 'input',
         block_id: ids.block.reason,
         optional: opts.reason === 'optional',
-        label: plain(opts.reason === 'required' ? 'Reason (required)' : 'Reason (optional)'),
+        // Slack marks an optional input "(optional)" itself; a required one has no marker.
+        label: plain('Reason'),
         element: { type: 'plain_text_input', action_id: ids.action.reason, multiline: true, max_length: REASON_MAX },
       },
       {
@@ -182,7 +183,7 @@ export function decisionView(kind: 'approve' | 'reject', request: ChangeRequest,
         type: 'input',
         block_id: ids.block.comment,
         optional: kind === 'approve',
-        label: plain(kind === 'approve' ? 'Comment (optional)' : 'Why reject it?'),
+        label: plain(kind === 'approve' ? 'Comment' : 'Why reject it?'),
         element: { type: 'plain_text_input', action_id: ids.action.comment, multiline: true, max_length: REASON_MAX },
       },
     ],
