@@ -1,7 +1,9 @@
 /** The real browser the sandbox tests drive: Debian's chromium through playwright-core, headless, one per test file. */
+import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH names another Chromium or Chrome. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',
@@ -15,6 +17,9 @@ const ARGS = [
 ];
 
 export function launch(): Promise<Browser> {
+  // No browser download here: say what to install rather than fail with playwright's long message.
+  if (!existsSync(CHROMIUM))
+    throw new Error(`the sandbox tests need Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
