@@ -426,6 +426,13 @@ function summarizeFlows(direct: SummarySample[], bursts: BurstResult | undefined
     /** Per request: confirm → summary minus that request's Chime calls' own time. */
     botOwnP50: percentile(overhead, 50),
     botOwnP99: percentile(overhead, 99),
+    /** The bot's own time split at the Chime calls (see SummarySample.steps): p50 / p99 of each step, ms. */
+    steps: Object.fromEntries(
+      (['toGetAccount', 'betweenCalls', 'toSummary'] as const).map((k) => {
+        const v = direct.flatMap((d) => (d.steps ? [d.steps[k]] : []));
+        return [k, { p50: percentile(v, 50), p99: percentile(v, 99) }];
+      }),
+    ),
     /** Which Chime calls each request made between its Confirm and its summary, and how often. */
     chimeOps: Object.fromEntries(ops),
     summaryWithinChime: toSummaryP99 <= chimeP99 + STORE_TARGETS.summaryOverChimeMs,
@@ -518,6 +525,9 @@ function storeRows(
     },
     { metric: "  Chime calls' own time p50 / p99 (ms)", ...both((x) => `${x.chimeP50} / ${x.chimeP99}`) },
     { metric: '  the bot’s own share p50 / p99 (ms)', ...both((x) => `${x.botOwnP50} / ${x.botOwnP99}`) },
+    { metric: '    confirm sent → GetAccount p50 / p99', ...both((x) => `${x.steps.toGetAccount?.p50} / ${x.steps.toGetAccount?.p99}`) },
+    { metric: '    GetAccount → UpdateAccount p50 / p99', ...both((x) => `${x.steps.betweenCalls?.p50} / ${x.steps.betweenCalls?.p99}`) },
+    { metric: '    UpdateAccount → summary p50 / p99', ...both((x) => `${x.steps.toSummary?.p50} / ${x.steps.toSummary?.p99}`) },
   );
   if (s.bursts) {
     const b = s.bursts;

@@ -46,14 +46,27 @@ function balancer(ctx: FlowCtx) {
   return () => clients[next++ % clients.length]!;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, limitMs = WAIT_MS): Promise<T> {
+/** Polls `probe` every 2 ms; `what` names it in the error (a function: what was seen by then, for diagnosis). */
+async function until<T>(what: string | (() => string), probe: () => T | undefined | false, limitMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const v = probe();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(2);
   }
+}
+
+/** Diagnosis: the Chime operations on `accountId` since trail index `from`, with their statuses. */
+function trailOf(chime: ChimeEmulator, accountId: string, from: number): string {
+  const ops = chime.trail.slice(from).filter((t) => t.accountId === accountId);
+  return `Chime: ${ops.map((t) => `${t.operation} ${t.status}`).join(', ') || 'no calls'}`;
+}
+
+/** Diagnosis: the Slack posts and updates since call index `from`, first words of each. */
+function postsSince(slack: SlackEmulator, from: number): string {
+  const posts = slack.calls.slice(from).filter((c) => c.method.startsWith('chat.'));
+  return `Slack: ${posts.map((c) => `${c.method} ${c.status} "${String(c.args.text ?? '').slice(0, 40)}"`).join('; ') || 'no posts'}`;
 }
 
 /** The first Slack call after index `from` matching `pred` (scanning only what arrived since). */
@@ -106,6 +119,19 @@ export interface SummarySample {
   chimeOps: string[];
   /** Confirm's ack time, ms. */
   ackMs: number;
+  /**
+   * Where the rest went (the bot's own time, ms): Confirm sent → GetAccount arrives (confirm, store the request,
+   * claim it); GetAccount answered → UpdateAccount arrives; UpdateAccount answered → the summary arrives (record the
+   * outcome, the outbox claims and posts it).
+   */
+  steps?: { toGetAccount: number; betweenCalls: number; toSummary: number };
+}
+
+function stepsOf(calls: ChimeCall[], sentAt: number, summaryAt: number): SummarySample['steps'] {
+  const get = calls.find((c) => c.operation === 'GetAccount');
+  const update = calls.find((c) => c.operation === 'UpdateAccount');
+  if (!get?.answeredAt || !update?.answeredAt) return undefined;
+  return { toGetAccount: get.at - sentAt, betweenCalls: update.at - get.answeredAt, toSummary: summaryAt - update.answeredAt };
 }
 
 /**
@@ -131,7 +157,13 @@ export async function confirmToSummary(ctx: FlowCtx, samples: number, lanes: num
       if (confirm.status !== 200) throw new Error(`confirm answered ${confirm.status}: ${confirm.body}`);
       const summary = await until(`the summary of "${newName}"`, () => callAfter(ctx.slack, from, summaryOf(newName)));
       const calls = chimeCallsBetween(ctx.chime, accountId, sentAt, summary.at);
-      out.push({ toSummaryMs: summary.at - sentAt, chimeMs: ownMs(calls), chimeOps: calls.map((c) => c.operation), ackMs: confirm.ms });
+      out.push({
+        toSummaryMs: summary.at - sentAt,
+        chimeMs: ownMs(calls),
+        chimeOps: calls.map((c) => c.operation),
+        ackMs: confirm.ms,
+        steps: stepsOf(calls, sentAt, summary.at),
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, REQUESTERS.length) }, (_, k) => lane(k)));
@@ -219,7 +251,10 @@ export async function approvalBursts(ctx: FlowCtx, requests: number, copies: num
     );
     result.delivered += copies;
     result.answered += answers.filter((a) => a?.status === 200).length;
-    const summary = await until(`the summary for ${accountId}`, () => callAfter(ctx.slack, burstFrom, summaryOf(name)));
+    const summary = await until(
+      () => `the summary for ${accountId} (${trailOf(ctx.chime, accountId, trailFrom)}; ${postsSince(ctx.slack, burstFrom)})`,
+      () => callAfter(ctx.slack, burstFrom, summaryOf(name)),
+    );
     result.applied++;
     result.toSummaryMs.push(summary.at - sentAt);
     result.chimeMs.push(ownMs(chimeCallsBetween(ctx.chime, accountId, sentAt, summary.at)));
