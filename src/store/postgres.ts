@@ -255,7 +255,9 @@ export class PostgresStore implements Store {
         ],
       );
       // The row as updated; its approvals in a statement of their own, after any wait for the row's lock.
-      const updated = changed.rows[0] && toRequest(changed.rows[0], await approvalsOf(c, id));
+      // (A request that needs no approval has none to read.)
+      const row = changed.rows[0];
+      const updated = row && toRequest(row, Number(row.approvals_required) === 0 ? [] : await approvalsOf(c, id));
       if (!updated) return undefined;
       await writeEffects(c, effects(updated));
       return updated;
@@ -603,20 +605,17 @@ function toRequest(r: Row, approvals: Row[]): ChangeRequest {
 
 async function writeEffects(c: Queryable, { audit, posts }: Effects): Promise<void> {
   if (audit.length > 0) await appendAudit(c, audit);
-  const now = new Date();
-  for (const item of posts) {
-    let channel = item.kind === 'post' ? item.channelId : '';
-    if (item.kind === 'card') {
-      const { rows } = await c.query<Row>('SELECT card_channel_id FROM requests WHERE id = $1', [item.requestId]);
-      channel = String(rows[0]?.card_channel_id ?? '');
-    }
-    await c.query('INSERT INTO outbox (channel_id, item_json, next_at, created_at) VALUES ($1, $2, $3, $4)', [
-      channel,
-      JSON.stringify(item),
-      new Date(0),
-      now,
-    ]);
-  }
+  if (posts.length === 0) return;
+  // Every post in one statement (a round trip each would cost more than the insert), in order: ids follow the VALUES
+  // rows. A card goes to its request's card channel ('' if the request is gone).
+  const values: unknown[] = [new Date(0), new Date()];
+  const rows = posts.map((item) => {
+    values.push(item.kind === 'card' ? item.requestId : item.channelId, JSON.stringify(item));
+    const [key, json] = [`$${values.length - 1}`, `$${values.length}`];
+    const channel = item.kind === 'card' ? `coalesce((SELECT card_channel_id FROM requests WHERE id = ${key}), '')` : key;
+    return `(${channel}, ${json}::jsonb, $1::timestamptz, $2::timestamptz)`;
+  });
+  await c.query(`INSERT INTO outbox (channel_id, item_json, next_at, created_at) VALUES ${rows.join(', ')}`, values);
 }
 
 /**
