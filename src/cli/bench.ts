@@ -24,7 +24,7 @@
  *   --rss-rate N        requests/s while counting up to the RSS readings (default 400)
  *   --requests N        mixed requests before the first RSS reading, and again before the second (default 10000)
  *   --starts N          bot start-ups timed (default 5; the baseline 3); --samples N  update commands (default 80)
- *   --flow-samples N    name changes timed Confirm → summary (default 40), --flow-lanes N at a time (default 2)
+ *   --flow-samples N    name changes timed Confirm → summary (default 200), --flow-lanes N at a time (default 2)
  *   --bursts N          approval bursts (default 8, at most 10) of --burst-copies N concurrent submits (default 10)
  *   --chime-latency MS  extra latency of every GetAccount and UpdateAccount in the flows (default 0)
  *   --quick             small sizes for every option not given (a smoke run)
@@ -106,7 +106,7 @@ const SIZES = {
   requests: [10_000, 1_000],
   starts: [5, 1],
   samples: [80, 10],
-  'flow-samples': [40, 6],
+  'flow-samples': [200, 6],
   'flow-lanes': [2, 2],
   bursts: [8, 2],
   'burst-copies': [10, 6],
