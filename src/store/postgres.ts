@@ -203,11 +203,12 @@ export class PostgresStore implements Store {
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────────────
   async createRequest(request: ChangeRequest, effects: (r: ChangeRequest) => Effects): Promise<ChangeRequest> {
     return this.#tx(async (c) => {
-      await c.query(
+      const { rows } = await c.query<Row>(
         `INSERT INTO requests (id, team_id, enterprise_id, channel_id, card_channel_id, card_ts, response_url, requester_id,
              account_id, before_json, change_json, reason, state, approvals_required, decided_by, outcome_detail,
              aws_request_id, revert_of, created_at, expires_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+           RETURNING *`,
         [
           request.id,
           request.teamId,
@@ -232,7 +233,7 @@ export class PostgresStore implements Store {
           request.updatedAt,
         ],
       );
-      const stored = (await readRequest(c, request.id))!;
+      const stored = toRequest(rows[0]!, []); // a new request has no approvals yet
       await writeEffects(c, effects(stored));
       return stored;
     });
@@ -252,13 +253,14 @@ export class PostgresStore implements Store {
   ): Promise<ChangeRequest | undefined> {
     checkTransition(from, to);
     return this.#tx(async (c) => {
-      const changed = await c.query(
+      const changed = await c.query<Row>(
         `UPDATE requests SET state = $1, updated_at = $2,
              decided_by = COALESCE($3, decided_by), outcome_detail = COALESCE($4, outcome_detail),
              aws_request_id = COALESCE($5, aws_request_id),
              claim_owner = CASE WHEN $1 = 'applying' THEN claim_owner END,
              claim_until = CASE WHEN $1 = 'applying' THEN claim_until END
-           WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claim_owner = $8)`,
+           WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claim_owner = $8)
+           RETURNING *`,
         [
           to,
           new Date(),
@@ -270,8 +272,11 @@ export class PostgresStore implements Store {
           guard.owner ?? null,
         ],
       );
-      if (changed.rowCount !== 1) return undefined;
-      const updated = (await readRequest(c, id))!;
+      // The row as updated; its approvals in a statement of their own, after any wait for the row's lock.
+      // (A request that needs no approval has none to read.)
+      const row = changed.rows[0];
+      const updated = row && toRequest(row, Number(row.approvals_required) === 0 ? [] : await approvalsOf(c, id));
+      if (!updated) return undefined;
       await writeEffects(c, effects(updated));
       return updated;
     });
@@ -284,14 +289,16 @@ export class PostgresStore implements Store {
     until: Date,
     now: Date,
   ): Promise<ChangeRequest | undefined> {
-    return this.#tx(async (c) => {
-      const which = from === 'approved' ? "state = 'approved'" : "state = 'applying' AND (claim_until IS NULL OR claim_until <= $5)";
-      const changed = await c.query(
-        `UPDATE requests SET state = 'applying', claim_owner = $1, claim_until = $2, updated_at = $3 WHERE id = $4 AND ${which}`,
-        from === 'approved' ? [owner, until, new Date(), id] : [owner, until, new Date(), id, now],
-      );
-      return changed.rowCount === 1 ? readRequest(c, id) : undefined;
-    });
+    // One statement, atomic on its own: no BEGIN/COMMIT round trips on the way to UpdateAccount. Its approvals can be
+    // read in the same statement: only a request past pending matches, and approvals stop when it leaves pending.
+    const which = from === 'approved' ? "state = 'approved'" : "state = 'applying' AND (claim_until IS NULL OR claim_until <= $5)";
+    const { rows } = await this.#query(
+      `WITH r AS (UPDATE requests SET state = 'applying', claim_owner = $1, claim_until = $2, updated_at = $3
+                  WHERE id = $4 AND ${which} RETURNING *)
+       SELECT r.*, ${WITH_APPROVALS} FROM r`,
+      from === 'approved' ? [owner, until, new Date(), id] : [owner, until, new Date(), id, now],
+    );
+    return rows[0] && aggregated(rows[0]);
   }
 
   async renewClaim(id: string, owner: string, until: Date): Promise<boolean> {
@@ -539,14 +546,38 @@ export class PostgresStore implements Store {
 }
 
 // ── rows ──────────────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * A request's row with its approvals as one more column of the same statement: a round trip to the server costs more
+ * than the query, and every write of a change reads the request back. Not for a row read under a lock it may have
+ * waited for: the subquery sees the statement's snapshot, taken before the wait, so it could miss the approval the
+ * lock holder just committed (that read takes the approvals in a statement of their own, see readRequest).
+ */
+const WITH_APPROVALS = `coalesce((SELECT json_agg(json_build_object('user_id', a.user_id, 'at', a.at, 'comment', a.comment)
+    ORDER BY a.at, a.user_id) FROM approvals a WHERE a.request_id = r.id), '[]'::json) AS approvals_agg`;
+
 async function readRequest(c: Queryable, id: string, lock?: 'FOR UPDATE'): Promise<ChangeRequest | undefined> {
-  const { rows } = await c.query<Row>(`SELECT * FROM requests WHERE id = $1 ${lock ?? ''}`, [id]);
-  if (!rows[0]) return undefined;
-  const approvals = await c.query<Row>(
-    'SELECT request_id, user_id, at, comment FROM approvals WHERE request_id = $1 ORDER BY at, user_id',
-    [id],
+  if (lock) {
+    const { rows } = await c.query<Row>(`SELECT * FROM requests WHERE id = $1 ${lock}`, [id]);
+    return rows[0] && toRequest(rows[0], await approvalsOf(c, id));
+  }
+  const { rows } = await c.query<Row>(`SELECT r.*, ${WITH_APPROVALS} FROM requests r WHERE r.id = $1`, [id]);
+  return rows[0] && aggregated(rows[0]);
+}
+
+/** The request of a row read with WITH_APPROVALS (JSON: its times come as strings). */
+function aggregated(row: Row): ChangeRequest {
+  return toRequest(
+    row,
+    (row.approvals_agg as Row[]).map((a) => ({ ...a, at: new Date(String(a.at)) })),
   );
-  return toRequest(rows[0], approvals.rows);
+}
+
+/** A request's approvals, read now (a statement of its own: a fresh snapshot). */
+async function approvalsOf(c: Queryable, id: string): Promise<Row[]> {
+  const { rows } = await c.query<Row>('SELECT request_id, user_id, at, comment FROM approvals WHERE request_id = $1 ORDER BY at, user_id', [
+    id,
+  ]);
+  return rows;
 }
 
 /** Requests matching `where`, with their approvals in one more query (not one per request). */
@@ -596,20 +627,17 @@ function toRequest(r: Row, approvals: Row[]): ChangeRequest {
 
 async function writeEffects(c: Queryable, { audit, posts }: Effects): Promise<void> {
   if (audit.length > 0) await appendAudit(c, audit);
-  const now = new Date();
-  for (const item of posts) {
-    let channel = item.kind === 'post' ? item.channelId : '';
-    if (item.kind === 'card') {
-      const { rows } = await c.query<Row>('SELECT card_channel_id FROM requests WHERE id = $1', [item.requestId]);
-      channel = String(rows[0]?.card_channel_id ?? '');
-    }
-    await c.query('INSERT INTO outbox (channel_id, item_json, next_at, created_at) VALUES ($1, $2, $3, $4)', [
-      channel,
-      JSON.stringify(item),
-      new Date(0),
-      now,
-    ]);
-  }
+  if (posts.length === 0) return;
+  // Every post in one statement (a round trip each would cost more than the insert), in order: ids follow the VALUES
+  // rows. A card goes to its request's card channel ('' if the request is gone).
+  const values: unknown[] = [new Date(0), new Date()];
+  const rows = posts.map((item) => {
+    values.push(item.kind === 'card' ? item.requestId : item.channelId, JSON.stringify(item));
+    const [key, json] = [`$${values.length - 1}`, `$${values.length}`];
+    const channel = item.kind === 'card' ? `coalesce((SELECT card_channel_id FROM requests WHERE id = ${key}), '')` : key;
+    return `(${channel}, ${json}::jsonb, $1::timestamptz, $2::timestamptz)`;
+  });
+  await c.query(`INSERT INTO outbox (channel_id, item_json, next_at, created_at) VALUES ${rows.join(', ')}`, values);
 }
 
 /**

@@ -633,7 +633,7 @@ export class ChangeWorkflow {
   async #once(key: string, entry: AuditEntry, r: ChangeRequest, people?: { mention?: readonly string[]; direct?: readonly string[] }) {
     const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, r, undefined, people) };
     if (!(await this.#p.store.claimOnce(key, effects))) return false;
-    this.#committed(effects.audit);
+    this.#committed(effects);
     return true;
   }
 
@@ -674,21 +674,23 @@ export class ChangeWorkflow {
    * onRecorded (metrics, the anchor, Home tabs) what it wrote. A write that lost its race builds nothing.
    */
   async #write<T>(run: (fx: (entry: AuditEntry, request?: ChangeRequest, account?: Account) => Effects) => Promise<T>): Promise<T> {
-    let written: AuditEntry[] = [];
+    let written: Effects | undefined;
     const result = await run((entry, request, account) => {
-      const effects = { audit: [entry], posts: this.#p.announcer.announce(entry, request, account) };
-      written = effects.audit;
-      return effects;
+      written = { audit: [entry], posts: this.#p.announcer.announce(entry, request, account) };
+      return written;
     });
-    if (written.length > 0) this.#committed(written);
+    if (written) this.#committed(written);
     return result;
   }
 
-  /** After a commit: the outbox sends now, and the observers (metrics, the anchor, Home tabs) hear what was written. */
-  #committed(entries: readonly AuditEntry[]): void {
-    this.#p.onQueued?.();
+  /**
+   * After a commit: the outbox sends now if anything was queued (a pass with nothing to send still costs a claiming
+   * transaction, which replicas take in turns), and the observers (metrics, the anchor, Home tabs) hear what was written.
+   */
+  #committed({ audit, posts }: Effects): void {
+    if (posts.length > 0) this.#p.onQueued?.();
     try {
-      this.#p.onRecorded?.(entries);
+      this.#p.onRecorded?.(audit);
     } catch (error) {
       this.#p.logger.error('an onRecorded observer failed', error);
     }

@@ -51,8 +51,11 @@ export const autocannon = require('autocannon') as (
 ) => AutocannonInstance;
 
 export interface LoadSpec {
-  /** e.g. http://127.0.0.1:PORT/slack/events */
-  url: string;
+  /**
+   * e.g. http://127.0.0.1:PORT — one per replica: instance i sends to urls[i % urls.length], so each replica gets an
+   * even share of the connections, as behind a load balancer that spreads connections.
+   */
+  urls: string[];
   secret: string;
   accountId: string;
   /** Requests per second offered, in total. */
@@ -142,7 +145,7 @@ export async function mixedLoad(spec: LoadSpec): Promise<LoadResult> {
         () => {
           const instance = autocannon(
             {
-              url: spec.url,
+              url: spec.urls[i % spec.urls.length]!,
               connections,
               overallRate: rate,
               ...(amount ? { amount } : { duration: spec.durationSec ?? 10 }),

@@ -24,7 +24,8 @@ export interface Row {
   pass?: boolean;
 }
 
-export function table(rows: Row[]): string {
+/** The printed table; `columns` names the bot and baseline columns (default: bot, baseline). */
+export function table(rows: Row[], columns: [string, string] = ['bot', 'baseline']): string {
   const cells = rows.map((r) =>
     r.bot === undefined && r.baseline === undefined && r.target === undefined
       ? [r.metric, '', '', '', '', '']
@@ -34,10 +35,10 @@ export function table(rows: Row[]): string {
           show(r.baseline),
           r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
           r.target ?? '',
-          r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS',
+          r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
         ],
   );
-  const head = ['metric', 'bot', 'baseline', 'ratio', 'target', ''];
+  const head = ['metric', ...columns, 'ratio', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) =>
     c

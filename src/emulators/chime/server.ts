@@ -71,6 +71,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
     const call = recordCall(calls, route, url, rawBody, requestId, at);
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       call.status = status;
+      call.answeredAt = Date.now();
       sendJson(res, status, body, requestId, headers);
     };
     const replyError = (error: ChimeErrorReply): void => {

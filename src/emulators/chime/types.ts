@@ -14,6 +14,8 @@ export interface ChimeCall {
   requestId: string;
   /** Date.now() when the request arrived. */
   at: number;
+  /** Date.now() when it was answered (unset while pending or hanging): the call's own time is answeredAt − at. */
+  answeredAt?: number;
 }
 
 /** Who made one Chime call, as CloudTrail records it (GET /_emulator/trail). */
