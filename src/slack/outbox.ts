@@ -61,12 +61,19 @@ export interface OutboxOptions {
 
 /** Posts claimed at a time. */
 const BATCH = 20;
+/**
+ * Passes at a time in one process. A kick while a pass waits on a slow channel starts another, which claims only
+ * what no pass holds and nothing behind a held post of its channel (the store's claim), so a post that becomes due
+ * never waits for another channel's slow one.
+ */
+const PASSES = 4;
 
 export class Outbox {
   readonly #o: OutboxOptions;
   #timer?: NodeJS.Timeout;
-  #running?: Promise<void>;
-  #again = false;
+  readonly #running = new Set<Promise<void>>();
+  /** Kicks so far: a pass that saw fewer when it started runs again (what it could not claim may be free now). */
+  #kicks = 0;
   #stopped = false;
   #storeDown = false;
 
@@ -80,19 +87,18 @@ export class Outbox {
     this.kick();
   }
 
-  /** Sends what is due now; a kick while sending runs the loop once more afterwards. */
+  /** Sends what is due now, in a pass of its own (with PASSES under way, in their next round). */
   kick(): void {
     if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#loop().finally(() => (this.#running = undefined));
+    this.#kicks += 1;
+    if (this.#running.size >= PASSES) return;
+    const run: Promise<void> = this.#loop().finally(() => this.#running.delete(run));
+    this.#running.add(run);
   }
 
   /** Waits for the sending under way to finish (graceful shutdown, tests). */
   async settle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
   }
 
   /** Sends no more (a late kick must not start a pass on a store about to close) and waits for the pass under way. */
@@ -104,8 +110,9 @@ export class Outbox {
   }
 
   async #loop(): Promise<void> {
+    let seen: number;
     do {
-      this.#again = false;
+      seen = this.#kicks;
       try {
         await this.#pass();
         this.#storeDown = false;
@@ -115,25 +122,47 @@ export class Outbox {
         else if (!this.#storeDown) this.#o.logger.warn('outbox: the database is unavailable; queued posts wait until it is back');
         this.#storeDown = error instanceof StoreUnavailableError;
       }
-    } while (this.#again);
+    } while (this.#kicks !== seen && !this.#stopped);
   }
 
   /**
    * Claims the posts due now (no other replica sends them while the claim lasts; a channel's posts keep their order)
-   * and sends them; a channel whose post failed waits, with its later posts, for the retry.
+   * and sends them, each channel's in order and the channels side by side, so a change's summary never waits behind
+   * the audit channel's posts; a channel whose post failed waits, with its later posts, for the retry.
    */
   async #pass(): Promise<void> {
     const leaseMs = this.#o.leaseMs ?? 90_000;
     for (;;) {
       const now = new Date();
       const claimed = await this.#o.store.claimOutbox(this.#o.owner, now, BATCH, new Date(now.getTime() + leaseMs));
-      const waiting = new Set<string>();
-      for (const entry of claimed) {
-        // Behind a post of its channel that failed in this pass, or past a third of the claim: released, in order.
-        if (waiting.has(entry.channelId) || Date.now() - now.getTime() > leaseMs / 3)
-          await this.#o.store.outboxRetry(entry.id, new Date(), 'released for the next pass');
-        else if (!(await this.#send(entry))) waiting.add(entry.channelId);
-      }
+      const settled = claimed.map(() => Promise.withResolvers<void>());
+      const lanes = new Map<string, number[]>();
+      claimed.forEach((entry, i) => {
+        const lane = lanes.get(entry.channelId);
+        if (lane) lane.push(i);
+        else lanes.set(entry.channelId, [i]);
+      });
+      const sendLane = async (lane: number[]) => {
+        let waiting = false;
+        for (const i of lane) {
+          const entry = claimed[i]!;
+          try {
+            // Behind a post of its channel that failed in this pass, or past a third of the claim: released, in order.
+            if (waiting || Date.now() - now.getTime() > leaseMs / 3)
+              await this.#o.store.outboxRetry(entry.id, new Date(), 'released for the next pass');
+            else {
+              // A link to a request's card, which may be in another channel: the posts queued before it go first.
+              if (entry.item.kind === 'post' && entry.item.linkTo) await Promise.all(settled.slice(0, i).map((d) => d.promise));
+              if (!(await this.#send(entry))) waiting = true;
+            }
+          } finally {
+            settled[i]!.resolve();
+          }
+        }
+      };
+      const results = await Promise.allSettled([...lanes.values()].map(sendLane));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (claimed.length < BATCH) return;
     }
   }

@@ -183,7 +183,7 @@ class SlackEmulatorServer extends EmulatorState implements SlackEmulator {
     call: EmuCall,
     answer: (status: number, body: JsonObject, headers?: Record<string, string>) => void,
   ): Promise<boolean> {
-    const fault: SlackFault | undefined = this.takeFault(method);
+    const fault: SlackFault | undefined = this.takeFault(method, call.args.channel);
     if (!fault) return false;
     call.fault = true;
     if (fault.latencyMs) await sleep(fault.latencyMs);

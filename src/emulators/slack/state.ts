@@ -204,8 +204,8 @@ export class EmulatorState {
   }
 
   /** The first live fault for this method, with one use counted. */
-  takeFault(method: string): SlackFault | undefined {
-    return this.faults.take((f) => f.method === method || f.method === '*');
+  takeFault(method: string, channel?: unknown): SlackFault | undefined {
+    return this.faults.take((f) => (f.method === method || f.method === '*') && (f.channel === undefined || f.channel === channel));
   }
 
   async waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {

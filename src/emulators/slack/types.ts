@@ -126,6 +126,8 @@ export interface EmuView {
 export interface SlackFault {
   /** Web API method, 'response_url', or '*' for every request. */
   method: string;
+  /** Only calls whose `channel` argument is this one. */
+  channel?: string;
   /** Answer with this HTTP status (429 adds Retry-After). */
   status?: number;
   /** The `error` of the `{ok:false}` body (default: ratelimited for 429, internal_error otherwise). */
