@@ -26,10 +26,10 @@ import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slac
 import { ids } from '../../src/slack/ids.ts';
 import { LOCKS, PostgresStore } from '../../src/store/postgres.ts';
 import { type Store, StoreUnavailableError } from '../../src/store/store.ts';
-import { type Harness, modalOf, openForm, requestChange, SIGNING_SECRET, startHarness, viewText } from '../helpers/harness.ts';
+import { type Harness, modalOf, openForm, requestChange, startHarness, viewText } from '../helpers/harness.ts';
 import { closedPort } from '../helpers/ports.ts';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.ts';
-import { type BotProcess, cardFor, ROOT, readDb, startBotProcess, until, updates } from '../helpers/proof.ts';
+import { type BotProcess, botProcessEnv, cardFor, ROOT, readDb, runBotToExit, startBotProcess, until, updates } from '../helpers/proof.ts';
 import { noEffects, sampleRequest } from '../helpers/requests.ts';
 import { userClient } from '../helpers/slack.ts';
 
@@ -62,27 +62,15 @@ describe('PostgreSQL at start-up: one line naming DATABASE_URL, never the passwo
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `node src/main.ts` with DATABASE_URL; its exit code and what it printed. */
-  const start = (databaseUrl: string) =>
-    run(process.execPath, [join(ROOT, 'src/main.ts')], {
-      cwd: dir,
-      timeout: 30_000,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: '0',
-        POLICY_FILE: join(dir, 'policy.yml'),
-        DATABASE_URL: databaseUrl,
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
-      },
-    }).then(
-      (r) => ({ code: 0, out: r.stdout + r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  /** `node src/main.ts` with DATABASE_URL, to its exit: the code and everything it printed. */
+  const start = async (databaseUrl: string) => {
+    const r = await runBotToExit(
+      botProcessEnv({ dir, slack, policyFile: join(dir, 'policy.yml'), env: { DATABASE_URL: databaseUrl } }),
+      dir,
+      30_000,
     );
+    return { code: r.code, out: r.stdout + r.stderr };
+  };
 
   const assertOneLine = (r: { code: number; out: string }, words: RegExp, secret: string) => {
     assert.equal(r.code, 1, r.out);

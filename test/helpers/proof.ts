@@ -4,11 +4,12 @@
  * requests, and running the bot as a real subprocess (`node src/main.ts`) that can be killed.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { promisify } from 'node:util';
 import { createBot } from '../../src/app.ts';
 import { verifyChain } from '../../src/domain/audit.ts';
 import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
@@ -17,6 +18,7 @@ import { type Harness, SIGNING_SECRET, testBot } from './harness.ts';
 import { userClient } from './slack.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
 
 export const updatesOf = <T extends { operation: string }>(calls: T[]): T[] => calls.filter((c) => c.operation === 'UpdateAccount');
 export const updates = (h: Harness) => updatesOf(h.chime.calls);
@@ -189,15 +191,16 @@ export interface BotProcess {
 
 export interface BotProcessEnv {
   dir: string;
-  slack: SlackEmulator;
-  chimeUrl: string;
+  slack: Pick<SlackEmulator, 'botToken' | 'apiUrl'>;
+  /** The Chime emulator's URL (AWS_ENDPOINT_URL_CHIME); without it the SDK would aim at AWS. */
+  chimeUrl?: string;
   policyFile: string;
   env?: Record<string, string>;
 }
 
-/** Starts `node src/main.ts` with the environment a deployment would give it; resolves once /healthz says ok. */
-export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
-  const env: Record<string, string> = {
+/** The environment a deployment would give `node src/main.ts`, on the emulators, with `o.env` over it. */
+export function botProcessEnv(o: BotProcessEnv): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: o.dir,
     SLACK_BOT_TOKEN: o.slack.botToken,
@@ -206,7 +209,7 @@ export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
     PORT: '0',
     POLICY_FILE: o.policyFile,
     DATABASE_URL: `sqlite:${join(o.dir, 'bot.db')}`,
-    AWS_ENDPOINT_URL_CHIME: o.chimeUrl,
+    ...(o.chimeUrl ? { AWS_ENDPOINT_URL_CHIME: o.chimeUrl } : {}),
     AWS_ACCESS_KEY_ID: 'AKIDTEST',
     AWS_SECRET_ACCESS_KEY: 'test-secret',
     AWS_REGION: 'us-east-1',
@@ -218,6 +221,23 @@ export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
     LOG_LEVEL: 'info',
     ...o.env,
   };
+}
+
+/** Runs `node src/main.ts` with `env` in `cwd` until it exits (a start-up meant to fail): its exit code and output. */
+export async function runBotToExit(
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 20_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [join(ROOT, 'src/main.ts')], { cwd, env, timeout: timeoutMs }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
+
+/** Starts `node src/main.ts` with the environment a deployment would give it; resolves once /healthz says ok. */
+export async function startBotProcess(o: BotProcessEnv): Promise<BotProcess> {
+  const env = botProcessEnv(o);
   // cwd is the test's own directory, so a developer's .env in the repository is never read.
   const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], { cwd: o.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

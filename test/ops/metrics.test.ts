@@ -7,13 +7,11 @@
  * one line naming it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { AuditEntry } from '../../src/domain/audit.ts';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
@@ -21,7 +19,7 @@ import { DEFAULT_APP_TOKEN, type EmuMessage } from '../../src/emulators/slack/se
 import { transitionOf } from '../../src/ops/metrics.ts';
 import { type Harness, modalOf, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
 import { freePort } from '../helpers/ports.ts';
-import { cardFor, ROOT, swapBot, until } from '../helpers/proof.ts';
+import { botProcessEnv, cardFor, runBotToExit, swapBot, until } from '../helpers/proof.ts';
 import { socketUserClient } from '../helpers/slack.ts';
 
 const POLICY = {
@@ -321,7 +319,6 @@ describe('which audit entries move a request', () => {
 });
 
 describe('METRICS_PORT at start-up', () => {
-  const run = promisify(execFile);
   let dir: string;
   let busy: Server;
   let busyPort: number;
@@ -337,25 +334,9 @@ describe('METRICS_PORT at start-up', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = (env: Record<string, string>) =>
-    run(process.execPath, [join(ROOT, 'src/main.ts')], {
-      cwd: dir,
-      timeout: 20_000,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        SLACK_BOT_TOKEN: 'xoxb-metrics-test',
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: 'http://127.0.0.1:9/api/',
-        PORT: '0',
-        POLICY_FILE: join(dir, 'policy.yml'),
-        DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
-        ...env,
-      },
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-    );
+  // Slack at a closed port: these start-ups end before the bot asks it anything.
+  const slack = { botToken: 'xoxb-metrics-test', apiUrl: 'http://127.0.0.1:9/api/' };
+  const start = (env: Record<string, string>) => runBotToExit(botProcessEnv({ dir, slack, policyFile: join(dir, 'policy.yml'), env }), dir);
 
   for (const bad of ['abc', '70000', '-1', '9100.5'])
     it(`METRICS_PORT=${bad}: one line naming METRICS_PORT, exit 1`, async () => {

@@ -14,8 +14,8 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { nodeTooOld } from '../../src/ops/runtime.ts';
-import { DEFAULT_POLICY, SIGNING_SECRET } from '../helpers/harness.ts';
-import { ROOT } from '../helpers/proof.ts';
+import { DEFAULT_POLICY } from '../helpers/harness.ts';
+import { botProcessEnv, ROOT, runBotToExit } from '../helpers/proof.ts';
 
 const run = promisify(execFile);
 
@@ -39,30 +39,8 @@ describe('start-up failures: one line naming the setting', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `node src/main.ts` with a deployment's environment plus `env`; resolves with its exit code and stderr. */
-  async function start(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-    const r = await run(process.execPath, [join(ROOT, 'src/main.ts')], {
-      cwd: dir,
-      timeout: 20_000,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: '0',
-        POLICY_FILE: join(dir, 'policy.yml'),
-        DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
-        ...env,
-      },
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-    );
-    return r;
-  }
+  /** `node src/main.ts` with a deployment's environment plus `env`, to its exit. */
+  const start = (env: Record<string, string>) => runBotToExit(botProcessEnv({ dir, slack, policyFile: join(dir, 'policy.yml'), env }), dir);
 
   const assertOneLine = (r: { code: number; stderr: string }, setting: RegExp) => {
     assert.equal(r.code, 1, r.stderr);
