@@ -59,6 +59,9 @@ export interface OutboxOptions {
   leaseMs?: number;
 }
 
+/** True when `item` posts or updates the card of request `requestId`. */
+const isCardOf = (item: OutboxItem, requestId: string) => item.kind === 'card' && item.requestId === requestId;
+
 /** Posts claimed at a time. */
 const BATCH = 20;
 /**
@@ -151,8 +154,9 @@ export class Outbox {
             if (waiting || Date.now() - now.getTime() > leaseMs / 3)
               await this.#o.store.outboxRetry(entry.id, new Date(), 'released for the next pass');
             else {
-              // A link to a request's card, which may be in another channel: the posts queued before it go first.
-              if (entry.item.kind === 'post' && entry.item.linkTo) await Promise.all(settled.slice(0, i).map((d) => d.promise));
+              // A link to a request's card, which may be in another channel's lane: that card's posting goes first.
+              const linkTo = entry.item.kind === 'post' ? entry.item.linkTo : undefined;
+              if (linkTo) await Promise.all(settled.filter((_, k) => k < i && isCardOf(claimed[k]!.item, linkTo)).map((d) => d.promise));
               if (!(await this.#send(entry))) waiting = true;
             }
           } finally {
