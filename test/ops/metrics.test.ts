@@ -16,9 +16,10 @@ import { stringify } from 'yaml';
 import type { AuditEntry } from '../../src/domain/audit.ts';
 import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import { DEFAULT_APP_TOKEN, type EmuMessage } from '../../src/emulators/slack/server.ts';
-import { transitionOf } from '../../src/ops/metrics.ts';
+import { SUBCOMMANDS, TRANSITIONS, transitionOf } from '../../src/ops/metrics.ts';
+import { REFUSAL_CODES } from '../../src/workflow/outcomes.ts';
 import { type Harness, modalOf, requestChange, SIGNING_SECRET, startHarness } from '../helpers/harness.ts';
-import { freePort } from '../helpers/ports.ts';
+import { closedPort, freePort } from '../helpers/ports.ts';
 import { botProcessEnv, cardFor, runBotToExit, swapBot, until } from '../helpers/proof.ts';
 import { socketUserClient } from '../helpers/slack.ts';
 
@@ -80,9 +81,16 @@ describe('/metrics after real actions', () => {
     assert.match(m.text, /^# TYPE chime_account_chime_call_duration_seconds histogram$/m);
     assert.ok(m.samples.has('process_cpu_user_seconds_total'), 'prom-client default metrics');
     assert.ok(m.samples.has('nodejs_eventloop_lag_seconds'));
-    for (const to of ['pending', 'approved', 'applied', 'failed'])
-      assert.ok(m.samples.get('chime_account_request_transitions_total')?.some((s) => s.labels.to === to));
-    assert.ok(m.samples.get('chime_account_refusals_total')?.some((s) => s.labels.code === 'no-role'));
+    // Each series of a fixed set is there, at 0, before anything happened.
+    const atZero = (name: string, label: string, values: readonly string[]) => {
+      for (const v of values) {
+        const sample = m.samples.get(name)?.find((s) => s.labels[label] === v);
+        assert.equal(sample?.value, 0, `${name}{${label}="${v}"} at 0`);
+      }
+    };
+    atZero('chime_account_commands_total', 'subcommand', SUBCOMMANDS);
+    atZero('chime_account_request_transitions_total', 'to', TRANSITIONS);
+    atZero('chime_account_refusals_total', 'code', REFUSAL_CODES);
   });
 
   it('a signed command counts under its subcommand, and its ack is timed', async () => {
@@ -322,7 +330,10 @@ describe('METRICS_PORT at start-up', () => {
   let dir: string;
   let busy: Server;
   let busyPort: number;
+  // Slack at a closed port: these start-ups end before the bot asks it anything.
+  let slack: { botToken: string; apiUrl: string };
   before(async () => {
+    slack = { botToken: 'xoxb-metrics-test', apiUrl: `http://127.0.0.1:${await closedPort()}/api/` };
     dir = mkdtempSync(join(tmpdir(), 'chime-account-metrics-'));
     writeFileSync(join(dir, 'policy.yml'), stringify(POLICY));
     busy = createServer();
@@ -334,8 +345,6 @@ describe('METRICS_PORT at start-up', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // Slack at a closed port: these start-ups end before the bot asks it anything.
-  const slack = { botToken: 'xoxb-metrics-test', apiUrl: 'http://127.0.0.1:9/api/' };
   const start = (env: Record<string, string>) => runBotToExit(botProcessEnv({ dir, slack, policyFile: join(dir, 'policy.yml'), env }), dir);
 
   for (const bad of ['abc', '70000', '-1', '9100.5'])
