@@ -5,9 +5,10 @@
  *   missing or of a shape Bolt throws on (payloadProblem) — is acked bare and logged, never dispatched. Unscreened,
  *   the SDK throws on some outside any handler (an `events_api` envelope without `payload.event`: an unhandled
  *   rejection), and Bolt leaves others unacked (no type it knows), so Slack sends them again and again.
- * - An envelope that Bolt processed without any listener acking it is acked afterwards, so Slack does not resend it
- *   (over HTTP Bolt answers those after 3 s). An error before the ack leaves it unacked, as Bolt does: Slack then
- *   retries an event, and the user sees an error for a command or a click.
+ * - Envelopes are dispatched from here, not by the SDK, which would also emit each event under its own type's name
+ *   (an event typed `close` or `slack_event` would reach the SDK's own listeners).
+ * - An event (events_api) that Bolt processed without any listener acking it is acked afterwards, so Slack does not
+ *   send it again. A command or an interaction nobody acked stays unacked, as over HTTP: the person sees an error.
  * - start() listens for /healthz on the port (errors like EADDRINUSE are reported, not thrown later), then opens the
  *   connection; a refused app-level token is one start-up line naming SLACK_APP_TOKEN. port() is the port it got.
  * - stop() lets the envelopes in flight be acked (up to 3.5 s), then closes the connection and waits for it.
@@ -31,6 +32,9 @@ import { payloadProblem } from './receiver.ts';
 const ENVELOPE_TYPES = new Set(['slash_commands', 'interactive', 'events_api']);
 /** Messages from Slack about the connection itself, which the SDK handles. */
 const CONTROL_TYPES = new Set(['hello', 'disconnect']);
+/** The SDK's log line for an app-level token Slack refuses for good (its UnrecoverableSocketModeStartError codes). */
+const REFUSED_FOR_GOOD =
+  /Failed to retrieve a new WSS URL.*\b(not_authed|invalid_auth|account_inactive|user_removed_from_team|team_disabled)\b/;
 /** How long stop() waits for envelopes in flight to be acked: Bolt's ack window and a margin. */
 const DRAIN_MS = 3_500;
 
@@ -51,6 +55,7 @@ export interface SocketReceiverOptions {
 }
 
 type SlackEventArgs = {
+  type: string;
   ack: (response?: Record<string, unknown>) => Promise<void>;
   body: unknown;
   retry_num?: number;
@@ -95,20 +100,21 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
     });
     this.#port = o.port;
     this.#log = (this as unknown as { logger: Logger }).logger;
-    // A refused token is reported by start() in one line naming SLACK_APP_TOKEN; the SDK's own error line about it
-    // would be a second one, so it goes to debug (the SDK's logger is the receiver's: o.logger, or a ConsoleLogger).
+    // A token Slack refuses for good is reported by start() in one line naming SLACK_APP_TOKEN; the SDK's own error
+    // line about it would be a second one, so it goes to debug. Every other failure (which the SDK retries) stays an
+    // error line, so a start-up that keeps retrying says why. (The SDK's logger is the receiver's.)
     const sdkLog = (this.client as unknown as { logger: Logger }).logger;
     const logError = sdkLog.error.bind(sdkLog);
-    sdkLog.error = (...msg: unknown[]) =>
-      /Failed to retrieve a new WSS URL/.test(String(msg[0])) ? sdkLog.debug(...msg) : logError(...msg);
-    // The SDK's own handler of raw messages, and Bolt's of envelopes, are replaced by screened ones.
+    sdkLog.error = (...msg: unknown[]) => (REFUSED_FOR_GOOD.test(String(msg[0])) ? sdkLog.debug(...msg) : logError(...msg));
+    // The SDK's own handler of raw messages keeps only the connection's messages (hello, disconnect): envelopes are
+    // dispatched from here, so a payload's event type can never be taken for one of the SDK's own event names.
     const sdkHandlers = this.client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => unknown)[];
     this.client.removeAllListeners('ws_message');
     this.client.on('ws_message', (data: unknown, isBinary: boolean) => {
-      if (this.#screen(data, isBinary)) for (const handle of sdkHandlers) void handle(data, isBinary);
+      const envelope = this.#screen(data, isBinary);
+      if (envelope === 'sdk') for (const handle of sdkHandlers) void handle(data, isBinary);
+      else if (envelope) void this.#dispatch(envelope);
     });
-    this.client.removeAllListeners('slack_event');
-    this.client.on('slack_event', (args: SlackEventArgs) => this.#dispatch(args));
     // `connected` follows Slack's hello; `close` is the SDK's word for a WebSocket gone (it reconnects after it).
     this.client.on('connected', () => (this.#connected = true));
     this.client.on('close', () => (this.#connected = false));
@@ -166,35 +172,43 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
     return (this as unknown as { httpServer?: Server }).httpServer;
   }
 
-  /** True when the SDK should handle the message; otherwise it has been acked (if it could be) and logged. */
-  #screen(data: unknown, isBinary: boolean): boolean {
-    if (isBinary) return true; // the SDK ignores binary frames itself
+  /**
+   * 'sdk' for a message the SDK handles (the connection's own: hello, disconnect; binary frames, which it ignores),
+   * the envelope when Bolt can handle it, else undefined: it has been acked (if it could be) and logged.
+   */
+  #screen(data: unknown, isBinary: boolean): 'sdk' | SlackEventArgs | undefined {
+    if (isBinary) return 'sdk';
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer);
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
-      this.#log.warn('ignored a Socket Mode message that is not JSON');
-      return false;
+      return this.#ignored('a Socket Mode message that is not JSON');
     }
-    if (!isObject(message)) {
-      this.#log.warn('ignored a Socket Mode message that is not an object');
-      return false;
-    }
-    if (typeof message.type === 'string' && CONTROL_TYPES.has(message.type)) return true;
+    if (!isObject(message)) return this.#ignored('a Socket Mode message that is not an object');
+    if (typeof message.type === 'string' && CONTROL_TYPES.has(message.type)) return 'sdk';
+    const id = message.envelope_id;
     const problem = envelopeProblem(message);
-    if (!problem) return typeof message.envelope_id === 'string' || this.#ignored('an envelope without an envelope_id');
-    if (typeof message.envelope_id !== 'string') return this.#ignored(`${problem}, without an envelope_id`);
-    this.#log.warn(`acked and ignored ${problem}`);
-    // The SDK's own way to answer an envelope (TypeScript calls it private; ack() uses it).
-    const sdk = this.client as unknown as { send(id: string, body: object): Promise<void> };
-    sdk.send(message.envelope_id, {}).catch((error: unknown) => this.#log.warn(`could not ack it: ${error}`));
-    return false;
+    if (typeof id !== 'string') return this.#ignored(problem ? `${problem}, without an envelope_id` : 'an envelope without an envelope_id');
+    // The SDK's own way to answer an envelope (TypeScript calls it private; its ack() uses it).
+    const sdk = this.client as unknown as { send(id: string, body?: object): Promise<void> };
+    if (problem) {
+      this.#log.warn(`acked and ignored ${problem}`);
+      sdk.send(id, {}).catch((error: unknown) => this.#log.warn(`could not ack it: ${error}`));
+      return undefined;
+    }
+    return {
+      type: String(message.type),
+      body: message.payload,
+      ack: (response) => sdk.send(id, response ?? {}),
+      retry_num: typeof message.retry_attempt === 'number' ? message.retry_attempt : undefined,
+      retry_reason: typeof message.retry_reason === 'string' ? message.retry_reason : undefined,
+    };
   }
 
-  #ignored(what: string): false {
+  #ignored(what: string): undefined {
     this.#log.warn(`ignored ${what}`);
-    return false;
+    return undefined;
   }
 
   /** Bolt's own dispatch of an envelope (SocketModeReceiver's), plus an ack for an envelope nobody acked. */
@@ -220,10 +234,13 @@ export class ScreenedSocketModeReceiver extends SocketModeReceiver {
     };
     try {
       await this.#app?.processEvent(event);
-      if (!acked) {
-        this.#log.warn('no listener answered a Socket Mode envelope: acked it so that Slack does not send it again');
+      // An event nobody acked would be sent again and again (Slack retries events_api envelopes): acked now. A
+      // command or an interaction nobody answered is left unacked, as over HTTP: Slack shows the person an error
+      // rather than closing a modal as if its submit had worked.
+      if (!acked && args.type === 'events_api') {
+        this.#log.warn('no listener acked a Socket Mode event: acked it so that Slack does not send it again');
         await ack();
-      }
+      } else if (!acked) this.#log.warn(`no listener answered a Socket Mode ${args.type} envelope`);
     } catch (error) {
       this.#log.error(`an error while Bolt processed a Socket Mode envelope: ${error}`);
       // As Bolt: a failed authorization is final (acked); other errors leave the envelope to Slack's retries.
