@@ -58,7 +58,7 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
         type: 'section',
         text: md(
           '*bold* _italic_ ~struck~ `co*d*e` <@U0BOB> <#C0APPROVALS> <!subteam^S0SECOPS> <!here> <!date^1700000000^{date_num}|the fallback> ' +
-            '<https://example.com/x|a link> <javascript:alert(1)|not a link> &lt;script&gt;alert(1)&lt;/script&gt; snake_case_word :white_check_mark:',
+            '<https://example.com/x|a link> <javascript:alert(1)|not a link> &lt;script&gt;alert(1)&lt;/script&gt; snake_case_word :white_check_mark: :constructor: :__proto__: :toString:',
         ),
         fields: [md('*Field one*\nvalue'), plain('Field <i>two</i>')],
         accessory: { type: 'button', action_id: 'fixture_accessory', text: plain('Accessory'), value: 'acc' },
@@ -66,7 +66,10 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
       { type: 'section', text: md('&gt; a quoted line\n&gt; and another\nnot quoted\n```pre *not bold* <@U0BOB>```') },
       {
         type: 'context',
-        elements: [md('context _italic_'), { type: 'image', image_url: 'https://example.com/i.png', alt_text: 'alt <x>' }],
+        elements: [
+          md('context _italic_ <!date^1700000000^{__proto__} {constructor}|no such format>'),
+          { type: 'image', image_url: 'https://example.com/i.png', alt_text: 'alt <x>' },
+        ],
       },
       { type: 'divider' },
       {
@@ -112,6 +115,9 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
   await text.getByText('<script>alert(1)</script>').waitFor();
   await text.getByText('snake_case_word').waitFor();
   assert.equal(await text.locator('.emoji').getAttribute('title'), ':white_check_mark:');
+  // Names Object.prototype has are no emoji and no date format: shown as typed, and the page goes on drawing.
+  await text.getByText(':constructor: :__proto__: :toString:').waitFor();
+  assert.equal(await m.locator('.context time').textContent(), 'no such format');
   assert.deepEqual(await m.locator('.field').allTextContents(), ['Field onevalue', 'Field <i>two</i>']);
   await m.locator('.accessory').getByRole('button', { name: 'Accessory' }).waitFor();
   assert.equal(await m.locator('blockquote').textContent(), 'a quoted lineand another');

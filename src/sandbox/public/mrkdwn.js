@@ -61,7 +61,7 @@ function inline(text, names) {
     else if (bold !== undefined) out.push(el('b', {}, ...inline(bold, names)));
     else if (italic !== undefined) out.push(el('i', {}, ...inline(italic, names)));
     else if (strike !== undefined) out.push(el('s', {}, ...inline(strike, names)));
-    else out.push(EMOJI[emoji] ? emojiNode(emoji) : document.createTextNode(all));
+    else out.push(EMOJI.has(emoji) ? emojiNode(emoji) : document.createTextNode(all));
   }
   if (last < text.length) out.push(document.createTextNode(decode(text.slice(last))));
   return out;
@@ -104,6 +104,7 @@ function splitOnce(s, sep) {
 function slackDate(seconds, format, fallback) {
   const d = new Date(seconds * 1000);
   const day = (opts) => d.toLocaleDateString(undefined, opts);
+  // Looked up with Object.hasOwn: `{constructor}` or `{__proto__}` in a message must not find Object.prototype's.
   const tokens = {
     date_num: () => d.toISOString().slice(0, 10),
     date: () => day({ month: 'long', day: 'numeric', year: 'numeric' }),
@@ -117,7 +118,7 @@ function slackDate(seconds, format, fallback) {
   };
   let known = true;
   const text = format.replace(/\{(\w+)\}/g, (all, token) => {
-    if (tokens[token]) return tokens[token]();
+    if (Object.hasOwn(tokens, token)) return tokens[token]();
     known = false;
     return all;
   });
@@ -139,30 +140,33 @@ function decode(s) {
 }
 
 function emojify(text) {
-  return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name]?.[0] ?? all);
+  return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI.get(name)?.[0] ?? all);
 }
 
 function emojiNode(name) {
-  const [glyph, tone] = EMOJI[name];
+  const [glyph, tone] = EMOJI.get(name);
   return el('span', { className: `emoji ${tone}`, title: `:${name}:` }, glyph);
 }
 
 // Emoji as symbols most fonts have (Slack draws its emoji as images; a machine without an emoji font would show
-// boxes), each with a tone; the shortcode is the tooltip.
-const EMOJI = {
-  white_check_mark: ['✔', 'good'],
-  heavy_check_mark: ['✔', 'good'],
-  x: ['✖', 'bad'],
-  heavy_multiplication_x: ['✖', 'bad'],
-  no_entry: ['⊘', 'bad'],
-  no_entry_sign: ['⊘', 'bad'],
-  warning: ['⚠', 'warn'],
-  rotating_light: ['⚡', 'warn'],
-  alarm_clock: ['◔', 'warn'],
-  hourglass_flowing_sand: ['◔', 'warn'],
-  bell: ['◔', 'warn'],
-  lock: ['◈', 'muted'],
-  gear: ['⚙', 'muted'],
-  memo: ['✎', 'muted'],
-  link: ['⚑', 'muted'],
-};
+// boxes), each with a tone; the shortcode is the tooltip. A Map, not an object: `:constructor:` or `:__proto__:` in a
+// message must not find Object.prototype's properties (the page would stop drawing).
+const EMOJI = new Map(
+  Object.entries({
+    white_check_mark: ['✔', 'good'],
+    heavy_check_mark: ['✔', 'good'],
+    x: ['✖', 'bad'],
+    heavy_multiplication_x: ['✖', 'bad'],
+    no_entry: ['⊘', 'bad'],
+    no_entry_sign: ['⊘', 'bad'],
+    warning: ['⚠', 'warn'],
+    rotating_light: ['⚡', 'warn'],
+    alarm_clock: ['◔', 'warn'],
+    hourglass_flowing_sand: ['◔', 'warn'],
+    bell: ['◔', 'warn'],
+    lock: ['◈', 'muted'],
+    gear: ['⚙', 'muted'],
+    memo: ['✎', 'muted'],
+    link: ['⚑', 'muted'],
+  }),
+);
