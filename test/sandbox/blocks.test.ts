@@ -57,7 +57,7 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
       {
         type: 'section',
         text: md(
-          '*bold* _italic_ ~struck~ `co*d*e` <@U0BOB> <#C0APPROVALS> <!subteam^S0SECOPS> <!here> <!date^1700000000^{date_num}|the fallback> ' +
+          '*bold* _italic_ ~struck~ `co*d*e` <@U0BOB> <#C0APPROVALS> <!subteam^S0SECOPS> <!here> <@U0CAROL|carol &amp; co> <!date^1700000000^{date_num}|the fallback> ' +
             '<https://example.com/x|a link> <javascript:alert(1)|not a link> &lt;script&gt;alert(1)&lt;/script&gt; snake_case_word :white_check_mark: :constructor: :__proto__: :toString:',
         ),
         fields: [md('*Field one*\nvalue'), plain('Field <i>two</i>')],
@@ -102,7 +102,7 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
   assert.equal(await text.locator('i').first().textContent(), 'italic');
   assert.equal(await text.locator('s').textContent(), 'struck');
   assert.equal(await text.locator('code').textContent(), 'co*d*e', 'no formatting inside code');
-  assert.deepEqual(await text.locator('.mention').allTextContents(), ['@bob', '#chime-approvals', '@sec-ops', '@here']);
+  assert.deepEqual(await text.locator('.mention').allTextContents(), ['@bob', '#chime-approvals', '@sec-ops', '@here', '@carol & co']);
   assert.equal(await text.locator('.mention.loud').textContent(), '@here');
   const time = text.locator('time');
   assert.equal(await time.textContent(), '2023-11-14');

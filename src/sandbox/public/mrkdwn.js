@@ -69,7 +69,9 @@ function inline(text, names) {
 
 /** What is inside < >: a user, channel or group mention, @channel/@here, a date, or a link. */
 function special(markup, names) {
-  const [target, label] = splitOnce(markup, '|');
+  const [target, raw] = splitOnce(markup, '|');
+  // A label is escaped text like the rest (`<@U1|a&amp;b>`): decoded, then shown as a text node.
+  const label = raw === undefined ? undefined : decode(raw);
   if (/^@[UW][A-Z0-9]+$/.test(target)) {
     const id = target.slice(1);
     return el('span', { className: 'mention', title: id }, `@${label ?? names.users.get(id) ?? id}`);
@@ -88,11 +90,11 @@ function special(markup, names) {
   if (group) return el('span', { className: 'mention', title: group[1] }, label ?? `@${names.groups.get(group[1]) ?? group[1]}`);
   if (/^!(channel|here|everyone)$/.test(target)) return el('span', { className: 'mention loud' }, `@${target.slice(1)}`);
   const date = /^!date\^(\d+)\^([^^]*)(?:\^(.*))?$/.exec(target);
-  if (date) return slackDate(Number(date[1]), date[2], decode(label ?? ''));
+  if (date) return slackDate(Number(date[1]), date[2], label ?? '');
   if (/^(https?:|mailto:)/.test(target)) {
-    return el('a', { href: decode(target), target: '_blank', rel: 'noopener noreferrer' }, decode(label ?? target));
+    return el('a', { href: decode(target), target: '_blank', rel: 'noopener noreferrer' }, label ?? decode(target));
   }
-  return document.createTextNode(decode(label ?? target));
+  return document.createTextNode(label ?? decode(target));
 }
 
 function splitOnce(s, sep) {
