@@ -33,7 +33,10 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
   const server = createServer(starting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, HOST, () => resolve());
+    server.listen(opts.port ?? 0, HOST, () => {
+      server.off('error', reject); // a later error is no start-up failure
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   /** The Host headers the page may use. */
@@ -56,9 +59,11 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
   };
+  /** The whole state as one server-sent event. */
+  const stateEvent = () => `event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`;
   const push = () => {
     seen = signature(world, local);
-    const event = `event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`;
+    const event = stateEvent();
     for (const res of streams) res.write(event);
   };
   const watch = setInterval(() => {
@@ -102,7 +107,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     streams.add(res);
     res.on('close', () => streams.delete(res));
-    res.write(`event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`);
+    res.write(stateEvent());
   }
 
   return {
