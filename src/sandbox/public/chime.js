@@ -60,8 +60,8 @@ export class ChimePanel {
   #draw() {
     const state = this.#state;
     if (!state) return;
-    fill(
-      this.#faults,
+    // Each list is drawn again only when what it shows changed, as the accounts are: a redraw can shift what is below.
+    fillIfChanged(this.#faults, JSON.stringify(state.faults), () =>
       state.faults.length
         ? state.faults.map((f) => el('li', {}, describeFault(f)))
         : el('li', { className: 'empty' }, 'No faults: Chime answers normally.'),
@@ -69,8 +69,7 @@ export class ChimePanel {
     const query = this.#filter.value.trim().toLowerCase();
     const shown = state.accounts.filter((a) => !query || `${a.Name} ${a.AccountId}`.toLowerCase().includes(query));
     fillIfChanged(this.#list, JSON.stringify([shown, this.#editing?.id]), () => shown.map((a) => this.#row(a)));
-    fill(
-      this.#calls,
+    fillIfChanged(this.#calls, JSON.stringify(state.calls), () =>
       [...state.calls]
         .reverse()
         .map((c) =>
