@@ -1,7 +1,8 @@
 /**
  * The page's JSON endpoints. Each one is a person acting in Slack, passed to the Slack emulator's simulated client
  * (src/emulators/slack/client.ts), which signs the payload Slack would send and posts it to the bot's /slack/events —
- * or a change to the Chime emulator through its control API. Nothing here decides anything the bot decides.
+ * or a change made to the Chime emulator in-process, behind the bot's back. Nothing here decides anything the bot
+ * decides.
  */
 import { z } from 'zod';
 import type { Emulated } from '../cli/emulated.ts';
@@ -56,8 +57,6 @@ function sent(res: SlackResponse & { blocked?: Record<string, string> }): Reply 
 
 export class Actions {
   readonly #world: Emulated;
-  /** The Chime emulator's fault list as its control API last answered it. */
-  faults: ChimeFault[] = [];
 
   constructor(world: Emulated) {
     this.#world = world;
@@ -104,38 +103,26 @@ export class Actions {
     submit: async (b) => sent(await this.#world.user.submitView(b.user, b.viewId, b.values)),
     close: async (b) => sent(await this.#world.user.closeView(b.user, b.viewId)),
     home: async (b) => sent(await this.#world.user.openHome(b.user)),
+    // The Chime emulator is in this process: its accounts and faults are changed directly, and the page is sent its
+    // state (faults included, as they are used up) with the next push.
     account: async (b) => {
-      const current = this.#world.chime.accounts.get(b.id);
+      const { accounts } = this.#world.chime;
+      const current = accounts.get(b.id);
       if (!current) throw new Error(`No Chime account ${b.id}.`);
-      const { AccountId: _, CreatedTimestamp, ...rest } = current;
       const account = {
-        ...rest,
-        ...(CreatedTimestamp ? { CreatedTimestamp: new Date(CreatedTimestamp).toISOString() } : {}),
+        ...current,
         ...(b.name !== undefined ? { Name: b.name } : {}),
         ...(b.license ? { DefaultLicense: b.license } : {}),
         ...(b.status ? { AccountStatus: b.status } : {}),
       };
-      return this.#control('PUT', `accounts/${encodeURIComponent(b.id)}`, account);
+      accounts.set(b.id, account);
+      return { status: 200, body: account };
     },
     fault: async (b) => {
-      if (b.kind === 'clear') {
-        const reply = await this.#control('DELETE', 'faults');
-        if (reply.status === 200) this.faults = [];
-        return reply;
-      }
-      const reply = await this.#control('POST', 'faults', FAULTS[b.kind]);
-      if (reply.status === 200) this.faults = (reply.body as { faults: ChimeFault[] }).faults;
-      return reply;
+      const { chime } = this.#world;
+      if (b.kind === 'clear') chime.clearFaults();
+      else chime.addFault(FAULTS[b.kind]);
+      return { status: 200, body: { ok: true, faults: chime.faults() } };
     },
   };
-
-  /** The Chime emulator's control API (src/emulators/chime/control.ts), over HTTP as another process would use it. */
-  async #control(method: string, path: string, body?: unknown): Promise<Reply> {
-    const res = await fetch(`${this.#world.chime.url}/_emulator/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  }
 }

@@ -60,7 +60,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.end(JSON.stringify(body));
   };
   /** The whole state as one server-sent event. */
-  const stateEvent = () => `event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`;
+  const stateEvent = () => `event: state\ndata: ${JSON.stringify(snapshot(world))}\n\n`;
   const push = () => {
     seen = signature(world, local);
     const event = stateEvent();
@@ -99,7 +99,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
       return json(res, 400, { error: 'the body is not JSON' });
     }
     const reply = await actions.run(name, body);
-    local += 1; // a view ack or a control call changed state that no Web API call shows
+    local += 1; // a view ack or a Chime change made state that no Web API call shows
     json(res, reply.status, reply.body);
   }
 

@@ -1,6 +1,6 @@
 // The side panel: the Chime emulator's accounts (change one behind the bot's back to see the drift check), buttons
-// that inject faults into it (so every error path can be seen), and its latest calls. All through the Chime
-// emulator's control API, via the sandbox server.
+// that inject faults into it (so every error path can be seen), and its latest calls. Changes go to the sandbox
+// server, which makes them in the Chime emulator in-process.
 import { post } from './api.js';
 import { el, fill, fillIfChanged } from './dom.js';
 
