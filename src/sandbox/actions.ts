@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Emulated } from '../cli/emulated.ts';
 import type { ChimeFault } from '../emulators/chime/server.ts';
-import type { SlackResponse } from '../emulators/slack/client.ts';
+import { SlackRefusal, type SlackResponse } from '../emulators/slack/client.ts';
 import { PEOPLE } from './cast.ts';
 
 const person = z.enum(PEOPLE.map((p) => p.id) as [string, ...string[]]);
@@ -50,6 +50,11 @@ const FAULTS: Record<'throttle' | 'forbidden' | 'slow', ChimeFault> = {
 
 export type Reply = { status: number; body: unknown };
 
+/** A step the sandbox refuses on purpose (a message gone, an account unknown): the page shows its words. */
+class Refusal extends Error {
+  override name = 'Refusal';
+}
+
 /** What the page is told about a request the simulated client sent to the bot. */
 function sent(res: SlackResponse & { blocked?: Record<string, string> }): Reply {
   return { status: 200, body: { status: res.status, timedOut: res.timedOut === true, blocked: res.blocked ?? {} } };
@@ -66,14 +71,19 @@ export class Actions {
     return Object.hasOwn(schemas, name);
   }
 
-  /** Runs one endpoint; a body that doesn't parse is a 400, a step the client refuses (a closed view…) a 409. */
+  /**
+   * Runs one endpoint; a body that doesn't parse is a 400, a step refused on purpose here or by Slack's client (a
+   * closed view…) a 409 with its words. Anything else is a bug: logged here, a 500 with no details to the page.
+   */
   async run(name: keyof typeof schemas, body: unknown): Promise<Reply> {
     const parsed = schemas[name].safeParse(body);
     if (!parsed.success) return { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } };
     try {
       return await this.#handlers[name](parsed.data as never);
     } catch (error) {
-      return { status: 409, body: { error: (error as Error).message } };
+      if (error instanceof Refusal || error instanceof SlackRefusal) return { status: 409, body: { error: error.message } };
+      console.error(`sandbox: /api/${name} failed:`, error);
+      return { status: 500, body: { error: 'The sandbox failed to do that; its terminal shows why.' } };
     }
   }
 
@@ -88,11 +98,11 @@ export class Actions {
       if ('view' in w) return sent(await user.clickButton(b.user, { ...target, viewId: w.view }));
       if ('message' in w) {
         const message = slack.messages.find((m) => m.channel === w.message.channel && m.ts === w.message.ts);
-        if (!message) throw new Error('That message is gone.');
+        if (!message) throw new Refusal('That message is gone.');
         return sent(await user.clickButton(b.user, { ...target, message }));
       }
       const ephemeral = slack.ephemerals.find((e) => e.ts === w.ephemeral.ts && e.user === b.user);
-      if (!ephemeral) throw new Error('That message was only visible to someone else.');
+      if (!ephemeral) throw new Refusal('That message was only visible to someone else.');
       return sent(await user.clickButton(b.user, { ...target, ephemeral }));
     },
     select: async (b) => sent(await this.#world.user.selectOption(b.user, b.viewId, b.actionId, b.blockId, b.value)),
@@ -108,7 +118,7 @@ export class Actions {
     account: async (b) => {
       const { accounts } = this.#world.chime;
       const current = accounts.get(b.id);
-      if (!current) throw new Error(`No Chime account ${b.id}.`);
+      if (!current) throw new Refusal(`No Chime account ${b.id}.`);
       const account = {
         ...current,
         ...(b.name !== undefined ? { Name: b.name } : {}),

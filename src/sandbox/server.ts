@@ -73,7 +73,8 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
   server.off('request', starting);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: (error as Error).message });
+      console.error(`sandbox: ${req.method} ${req.url} failed:`, error);
+      if (!res.headersSent) json(res, 500, { error: 'The sandbox failed to do that; its terminal shows why.' });
       else res.end();
     });
   });

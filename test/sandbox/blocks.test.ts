@@ -301,6 +301,35 @@ test('the server: a strict CSP and the right content type on every file; other o
   const ok = await post({ 'content-type': 'application/json', origin: new URL(sandbox.url).origin });
   assert.equal(ok.status, 200);
 
+  // A step refused on purpose is a 409 with its words; a bug is a 500 that tells the page nothing more.
+  const api = (name: string, args: unknown) =>
+    fetch(new URL(`/api/${name}`, sandbox.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: new URL(sandbox.url).origin },
+      body: JSON.stringify(args),
+    });
+  const gone = await api('click', { user: 'U0ALICE', actionId: 'x', where: { message: { channel: 'C0OPS', ts: '1.000001' } } });
+  assert.deepEqual([gone.status, await gone.json()], [409, { error: 'That message is gone.' }]);
+  const closed = [...slack.views.values()].find((v) => v.closed && v.user === 'U0ALICE');
+  assert.ok(closed, 'an earlier test closed one of alice’s views');
+  const refused = await api('close', { user: 'U0ALICE', viewId: closed.id });
+  assert.deepEqual([refused.status, await refused.json()], [409, { error: `view ${closed.id} is closed` }]);
+  const { user } = sandbox.world;
+  const command = user.command;
+  user.command = () => Promise.reject(new TypeError('a secret detail'));
+  const logged = console.error;
+  const log: unknown[][] = [];
+  console.error = (...args: unknown[]) => log.push(args);
+  try {
+    const bug = await api('command', { user: 'U0ALICE', channel: 'C0OPS', text: 'help' });
+    assert.equal(bug.status, 500);
+    assert.doesNotMatch(await bug.text(), /secret|TypeError|at /);
+  } finally {
+    user.command = command;
+    console.error = logged;
+  }
+  assert.match(String(log.at(-1)?.at(-1)), /a secret detail/, 'the bug is logged by the server');
+
   const rebound = await new Promise<number>((resolve, reject) => {
     const url = new URL(sandbox.url);
     request({ host: url.hostname, port: url.port, path: '/', headers: { host: 'attacker.example' } }, (res) => {
