@@ -35,13 +35,16 @@ const HOST = '127.0.0.1';
 
 export async function startEmulated(opts: EmulatedOptions): Promise<Emulated> {
   const dir = mkdtempSync(join(tmpdir(), 'chime-account-emulated-'));
-  const chime = await startChimeEmulator({ host: HOST });
-  const slack = await startSlackEmulator({ host: HOST });
+  // Started inside the try, so a failure to start one still closes whichever did start.
+  let chime: ChimeEmulator | undefined;
+  let slack: SlackEmulator | undefined;
   const closeAll = async () => {
-    await Promise.all([chime.close(), slack.close()]);
+    await Promise.all([chime?.close(), slack?.close()]);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
+    chime = await startChimeEmulator({ host: HOST });
+    slack = await startSlackEmulator({ host: HOST });
     writeFileSync(join(dir, 'policy.yml'), opts.policy);
     // The same settings a deployment uses; the AWS SDK reads AWS_ENDPOINT_URL_CHIME itself.
     Object.assign(process.env, {

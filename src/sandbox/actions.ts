@@ -1,12 +1,13 @@
 /**
  * The page's JSON endpoints. Each one is a person acting in Slack, passed to the Slack emulator's simulated client
  * (src/emulators/slack/client.ts), which signs the payload Slack would send and posts it to the bot's /slack/events —
- * or a change to the Chime emulator through its control API. Nothing here decides anything the bot decides.
+ * or a change made to the Chime emulator in-process, behind the bot's back. Nothing here decides anything the bot
+ * decides.
  */
 import { z } from 'zod';
 import type { Emulated } from '../cli/emulated.ts';
 import type { ChimeFault } from '../emulators/chime/server.ts';
-import type { SlackResponse } from '../emulators/slack/client.ts';
+import { SlackRefusal, type SlackResponse } from '../emulators/slack/client.ts';
 import { PEOPLE } from './cast.ts';
 
 const person = z.enum(PEOPLE.map((p) => p.id) as [string, ...string[]]);
@@ -49,6 +50,11 @@ const FAULTS: Record<'throttle' | 'forbidden' | 'slow', ChimeFault> = {
 
 export type Reply = { status: number; body: unknown };
 
+/** A step the sandbox refuses on purpose (a message gone, an account unknown): the page shows its words. */
+class Refusal extends Error {
+  override name = 'Refusal';
+}
+
 /** What the page is told about a request the simulated client sent to the bot. */
 function sent(res: SlackResponse & { blocked?: Record<string, string> }): Reply {
   return { status: 200, body: { status: res.status, timedOut: res.timedOut === true, blocked: res.blocked ?? {} } };
@@ -56,8 +62,6 @@ function sent(res: SlackResponse & { blocked?: Record<string, string> }): Reply 
 
 export class Actions {
   readonly #world: Emulated;
-  /** The Chime emulator's fault list as its control API last answered it. */
-  faults: ChimeFault[] = [];
 
   constructor(world: Emulated) {
     this.#world = world;
@@ -67,14 +71,19 @@ export class Actions {
     return Object.hasOwn(schemas, name);
   }
 
-  /** Runs one endpoint; a body that doesn't parse is a 400, a step the client refuses (a closed view…) a 409. */
+  /**
+   * Runs one endpoint; a body that doesn't parse is a 400, a step refused on purpose here or by Slack's client (a
+   * closed view…) a 409 with its words. Anything else is a bug: logged here, a 500 with no details to the page.
+   */
   async run(name: keyof typeof schemas, body: unknown): Promise<Reply> {
     const parsed = schemas[name].safeParse(body);
     if (!parsed.success) return { status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } };
     try {
       return await this.#handlers[name](parsed.data as never);
     } catch (error) {
-      return { status: 409, body: { error: (error as Error).message } };
+      if (error instanceof Refusal || error instanceof SlackRefusal) return { status: 409, body: { error: error.message } };
+      console.error(`sandbox: /api/${name} failed:`, error);
+      return { status: 500, body: { error: 'The sandbox failed to do that; its terminal shows why.' } };
     }
   }
 
@@ -89,11 +98,11 @@ export class Actions {
       if ('view' in w) return sent(await user.clickButton(b.user, { ...target, viewId: w.view }));
       if ('message' in w) {
         const message = slack.messages.find((m) => m.channel === w.message.channel && m.ts === w.message.ts);
-        if (!message) throw new Error('That message is gone.');
+        if (!message) throw new Refusal('That message is gone.');
         return sent(await user.clickButton(b.user, { ...target, message }));
       }
       const ephemeral = slack.ephemerals.find((e) => e.ts === w.ephemeral.ts && e.user === b.user);
-      if (!ephemeral) throw new Error('That message was only visible to someone else.');
+      if (!ephemeral) throw new Refusal('That message was only visible to someone else.');
       return sent(await user.clickButton(b.user, { ...target, ephemeral }));
     },
     select: async (b) => sent(await this.#world.user.selectOption(b.user, b.viewId, b.actionId, b.blockId, b.value)),
@@ -104,38 +113,26 @@ export class Actions {
     submit: async (b) => sent(await this.#world.user.submitView(b.user, b.viewId, b.values)),
     close: async (b) => sent(await this.#world.user.closeView(b.user, b.viewId)),
     home: async (b) => sent(await this.#world.user.openHome(b.user)),
+    // The Chime emulator is in this process: its accounts and faults are changed directly, and the page is sent its
+    // state (faults included, as they are used up) with the next push.
     account: async (b) => {
-      const current = this.#world.chime.accounts.get(b.id);
-      if (!current) throw new Error(`No Chime account ${b.id}.`);
-      const { AccountId: _, CreatedTimestamp, ...rest } = current;
+      const { accounts } = this.#world.chime;
+      const current = accounts.get(b.id);
+      if (!current) throw new Refusal(`No Chime account ${b.id}.`);
       const account = {
-        ...rest,
-        ...(CreatedTimestamp ? { CreatedTimestamp: new Date(CreatedTimestamp).toISOString() } : {}),
+        ...current,
         ...(b.name !== undefined ? { Name: b.name } : {}),
         ...(b.license ? { DefaultLicense: b.license } : {}),
         ...(b.status ? { AccountStatus: b.status } : {}),
       };
-      return this.#control('PUT', `accounts/${encodeURIComponent(b.id)}`, account);
+      accounts.set(b.id, account);
+      return { status: 200, body: account };
     },
     fault: async (b) => {
-      if (b.kind === 'clear') {
-        const reply = await this.#control('DELETE', 'faults');
-        if (reply.status === 200) this.faults = [];
-        return reply;
-      }
-      const reply = await this.#control('POST', 'faults', FAULTS[b.kind]);
-      if (reply.status === 200) this.faults = (reply.body as { faults: ChimeFault[] }).faults;
-      return reply;
+      const { chime } = this.#world;
+      if (b.kind === 'clear') chime.clearFaults();
+      else chime.addFault(FAULTS[b.kind]);
+      return { status: 200, body: { ok: true, faults: chime.faults() } };
     },
   };
-
-  /** The Chime emulator's control API (src/emulators/chime/control.ts), over HTTP as another process would use it. */
-  async #control(method: string, path: string, body?: unknown): Promise<Reply> {
-    const res = await fetch(`${this.#world.chime.url}/_emulator/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  }
 }

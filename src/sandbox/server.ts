@@ -33,7 +33,10 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
   const server = createServer(starting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, HOST, () => resolve());
+    server.listen(opts.port ?? 0, HOST, () => {
+      server.off('error', reject); // a later error is no start-up failure
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   /** The Host headers the page may use. */
@@ -56,9 +59,11 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
   };
+  /** The whole state as one server-sent event. */
+  const stateEvent = () => `event: state\ndata: ${JSON.stringify(snapshot(world))}\n\n`;
   const push = () => {
     seen = signature(world, local);
-    const event = `event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`;
+    const event = stateEvent();
     for (const res of streams) res.write(event);
   };
   const watch = setInterval(() => {
@@ -68,7 +73,8 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
   server.off('request', starting);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: (error as Error).message });
+      console.error(`sandbox: ${req.method} ${req.url} failed:`, error);
+      if (!res.headersSent) json(res, 500, { error: 'The sandbox failed to do that; its terminal shows why.' });
       else res.end();
     });
   });
@@ -94,7 +100,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
       return json(res, 400, { error: 'the body is not JSON' });
     }
     const reply = await actions.run(name, body);
-    local += 1; // a view ack or a control call changed state that no Web API call shows
+    local += 1; // a view ack or a Chime change made state that no Web API call shows
     json(res, reply.status, reply.body);
   }
 
@@ -102,7 +108,7 @@ export async function startSandbox(opts: { port?: number } = {}): Promise<Sandbo
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     streams.add(res);
     res.on('close', () => streams.delete(res));
-    res.write(`event: state\ndata: ${JSON.stringify(snapshot(world, actions.faults))}\n\n`);
+    res.write(stateEvent());
   }
 
   return {

@@ -3,13 +3,12 @@
  * open modal and Home tab, and the Chime emulator's accounts, faults and latest calls. Sent whole on every change.
  */
 import type { Emulated } from '../cli/emulated.ts';
-import type { ChimeFault } from '../emulators/chime/server.ts';
 import type { EmuView } from '../emulators/slack/server.ts';
 import { GROUPS, PEOPLE } from './cast.ts';
 
 const RECENT_CALLS = 12;
 
-export function snapshot(world: Emulated, faults: readonly ChimeFault[]) {
+export function snapshot(world: Emulated) {
   const { slack, chime } = world;
   const byPerson = <T>(pick: (id: string) => T) => Object.fromEntries(PEOPLE.map((p) => [p.id, pick(p.id)]));
   return {
@@ -30,7 +29,7 @@ export function snapshot(world: Emulated, faults: readonly ChimeFault[]) {
     }),
     chime: {
       accounts: [...chime.accounts.values()],
-      faults,
+      faults: chime.faults(),
       calls: chime.calls.slice(-RECENT_CALLS).map((c) => ({ operation: c.operation, accountId: c.accountId, status: c.status, at: c.at })),
     },
   };
@@ -51,8 +50,8 @@ function modal(v: EmuView) {
 /**
  * Changes a poll can see without copying the state: every Web API and Chime call is counted when it arrives and
  * again when it is answered (the emulators record the answer after the state changed), and views opened or closed
- * and messages posted are counted too, for changes made to the emulator directly. The sandbox's own steps (view acks,
- * control calls) bump `local`.
+ * and messages posted are counted too, for changes made to the emulator directly, and so are the live faults. The
+ * sandbox's own steps (view acks, Chime changes) bump `local`.
  */
 export function signature(world: Emulated, local: number): string {
   const answered = (calls: { status: number }[]) => calls.reduce((n, c) => n + (c.status === 0 ? 0 : 1), 0);
@@ -67,6 +66,7 @@ export function signature(world: Emulated, local: number): string {
     closed,
     slack.messages.length,
     slack.ephemerals.length,
+    chime.faults().length,
     local,
   ].join('.');
 }

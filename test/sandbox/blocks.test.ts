@@ -57,8 +57,8 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
       {
         type: 'section',
         text: md(
-          '*bold* _italic_ ~struck~ `co*d*e` <@U0BOB> <#C0APPROVALS> <!subteam^S0SECOPS> <!here> <!date^1700000000^{date_num}|the fallback> ' +
-            '<https://example.com/x|a link> <javascript:alert(1)|not a link> &lt;script&gt;alert(1)&lt;/script&gt; snake_case_word :white_check_mark:',
+          '*bold* _italic_ ~struck~ `co*d*e` <@U0BOB> <#C0APPROVALS> <!subteam^S0SECOPS> <!here> <@U0CAROL|carol &amp; co> <!date^1700000000^{date_num}|the fallback> ' +
+            '<https://example.com/x|a link> <javascript:alert(1)|not a link> &lt;script&gt;alert(1)&lt;/script&gt; snake_case_word :white_check_mark: :constructor: :__proto__: :toString:',
         ),
         fields: [md('*Field one*\nvalue'), plain('Field <i>two</i>')],
         accessory: { type: 'button', action_id: 'fixture_accessory', text: plain('Accessory'), value: 'acc' },
@@ -66,7 +66,10 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
       { type: 'section', text: md('&gt; a quoted line\n&gt; and another\nnot quoted\n```pre *not bold* <@U0BOB>```') },
       {
         type: 'context',
-        elements: [md('context _italic_'), { type: 'image', image_url: 'https://example.com/i.png', alt_text: 'alt <x>' }],
+        elements: [
+          md('context _italic_ <!date^1700000000^{__proto__} {constructor}|no such format>'),
+          { type: 'image', image_url: 'https://example.com/i.png', alt_text: 'alt <x>' },
+        ],
       },
       { type: 'divider' },
       {
@@ -99,7 +102,7 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
   assert.equal(await text.locator('i').first().textContent(), 'italic');
   assert.equal(await text.locator('s').textContent(), 'struck');
   assert.equal(await text.locator('code').textContent(), 'co*d*e', 'no formatting inside code');
-  assert.deepEqual(await text.locator('.mention').allTextContents(), ['@bob', '#chime-approvals', '@sec-ops', '@here']);
+  assert.deepEqual(await text.locator('.mention').allTextContents(), ['@bob', '#chime-approvals', '@sec-ops', '@here', '@carol & co']);
   assert.equal(await text.locator('.mention.loud').textContent(), '@here');
   const time = text.locator('time');
   assert.equal(await time.textContent(), '2023-11-14');
@@ -112,6 +115,9 @@ test('a message: header, section text, fields and accessory, quotes, code, conte
   await text.getByText('<script>alert(1)</script>').waitFor();
   await text.getByText('snake_case_word').waitFor();
   assert.equal(await text.locator('.emoji').getAttribute('title'), ':white_check_mark:');
+  // Names Object.prototype has are no emoji and no date format: shown as typed, and the page goes on drawing.
+  await text.getByText(':constructor: :__proto__: :toString:').waitFor();
+  assert.equal(await m.locator('.context time').textContent(), 'no such format');
   assert.deepEqual(await m.locator('.field').allTextContents(), ['Field onevalue', 'Field <i>two</i>']);
   await m.locator('.accessory').getByRole('button', { name: 'Accessory' }).waitFor();
   assert.equal(await m.locator('blockquote').textContent(), 'a quoted lineand another');
@@ -294,6 +300,35 @@ test('the server: a strict CSP and the right content type on every file; other o
   assert.equal(slack.ephemerals.length, ephemerals, 'no command was sent');
   const ok = await post({ 'content-type': 'application/json', origin: new URL(sandbox.url).origin });
   assert.equal(ok.status, 200);
+
+  // A step refused on purpose is a 409 with its words; a bug is a 500 that tells the page nothing more.
+  const api = (name: string, args: unknown) =>
+    fetch(new URL(`/api/${name}`, sandbox.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: new URL(sandbox.url).origin },
+      body: JSON.stringify(args),
+    });
+  const gone = await api('click', { user: 'U0ALICE', actionId: 'x', where: { message: { channel: 'C0OPS', ts: '1.000001' } } });
+  assert.deepEqual([gone.status, await gone.json()], [409, { error: 'That message is gone.' }]);
+  const closed = [...slack.views.values()].find((v) => v.closed && v.user === 'U0ALICE');
+  assert.ok(closed, 'an earlier test closed one of alice’s views');
+  const refused = await api('close', { user: 'U0ALICE', viewId: closed.id });
+  assert.deepEqual([refused.status, await refused.json()], [409, { error: `view ${closed.id} is closed` }]);
+  const { user } = sandbox.world;
+  const command = user.command;
+  user.command = () => Promise.reject(new TypeError('a secret detail'));
+  const logged = console.error;
+  const log: unknown[][] = [];
+  console.error = (...args: unknown[]) => log.push(args);
+  try {
+    const bug = await api('command', { user: 'U0ALICE', channel: 'C0OPS', text: 'help' });
+    assert.equal(bug.status, 500);
+    assert.doesNotMatch(await bug.text(), /secret|TypeError|at /);
+  } finally {
+    user.command = command;
+    console.error = logged;
+  }
+  assert.match(String(log.at(-1)?.at(-1)), /a secret detail/, 'the bug is logged by the server');
 
   const rebound = await new Promise<number>((resolve, reject) => {
     const url = new URL(sandbox.url);

@@ -230,6 +230,15 @@ test('faults from the side panel: a slow GetAccount shows the loading view, a re
   await panel.locator('.faults').getByText('No faults').waitFor();
 });
 
+test('the fault list is the Chime emulator’s own: one added directly shows, and goes once used up', async () => {
+  const panel = page.locator('#chime');
+  sandbox.world.chime.addFault({ operation: 'GetAccount', error: 'ThrottledClient', times: 1 });
+  await panel.locator('.faults').getByText('ThrottledClient on GetAccount').waitFor();
+  await command(`show ${SAMPLE.oidc}`);
+  await panel.locator('.faults').getByText('No faults').waitFor();
+  assert.deepEqual(sandbox.world.chime.faults(), []);
+});
+
 test('the page ran without a script error or a CSP violation', () => {
   assert.deepEqual(problems, []);
 });

@@ -151,6 +151,7 @@ export async function startChimeEmulator(opts: ChimeEmulatorOptions = {}): Promi
     trail,
     addFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
+    faults: () => faults.list(),
     reset,
     close: () =>
       new Promise<void>((resolve) => {

@@ -48,6 +48,8 @@ export interface ChimeEmulator {
   trail: TrailEntry[];
   addFault(f: ChimeFault): void;
   clearFaults(): void;
+  /** The faults still live, in order (copies: one with `times` counts down as requests use it, then is gone). */
+  faults(): ChimeFault[];
   /** Reseed accounts, clear calls and faults. */
   reset(): void;
   /** Stops listening and destroys open sockets (hanging requests included). */

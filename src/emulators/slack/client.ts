@@ -15,6 +15,14 @@ import { APP_ID, BOT_ID } from './seed.ts';
 import type { EmuEphemeral, EmuMessage, EmuView, JsonObject, SelectedOption, SlackEmulator, StateValues } from './types.ts';
 import { isObj, str } from './util.ts';
 
+/**
+ * A step Slack's client would not take: a closed or missing view, a button or menu no longer shown, a deleted message,
+ * someone else's view. Thrown instead of sending anything, so a caller can tell it from a bug.
+ */
+export class SlackRefusal extends Error {
+  override name = 'SlackRefusal';
+}
+
 export interface SlackResponse {
   /** HTTP status; 0 when nothing was sent (Slack would not send) or the app did not answer in time. */
   status: number;
@@ -181,7 +189,7 @@ export class SlackUserClient {
     const v = this.#openView(viewId);
     const ref = findElement(v.view.blocks, actionId, blockId);
     if (!ref || !isOptionElement(ref.element.type))
-      throw new Error(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
+      throw new SlackRefusal(`selectOption: no select menu ${blockId}/${actionId} in view ${viewId}`);
     const entered = enteredValue(ref, value, (r, val) => this.#option(v.id, r, val));
     v.view.state.values[blockId] ??= {};
     v.view.state.values[blockId]![actionId] = entered;
@@ -214,7 +222,7 @@ export class SlackUserClient {
     const v = this.#openView(viewId);
     const ref = findElement(v.view.blocks, actionId, blockId);
     if (!ref || !String(ref.element.type).includes('external_select'))
-      throw new Error(`suggest: no external_select ${blockId}/${actionId} in view ${viewId}`);
+      throw new SlackRefusal(`suggest: no external_select ${blockId}/${actionId} in view ${viewId}`);
     const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
     if (query.length < min) return { status: 0, body: '', ms: 0 };
     const payload = {
@@ -249,8 +257,8 @@ export class SlackUserClient {
     // biome-ignore lint/suspicious/noExplicitAny: the bot's ack body, whatever it is, for tests to inspect
   ): Promise<SlackResponse & { json?: any; blocked?: Record<string, string> }> {
     const v = this.#openView(viewId);
-    if (v.user !== userId) throw new Error(`submitView: view ${viewId} belongs to ${v.user}, not ${userId}`);
-    if (v.stack.at(-1) !== v.id) throw new Error(`submitView: view ${viewId} is not on top of its stack`);
+    if (v.user !== userId) throw new SlackRefusal(`submitView: view ${viewId} belongs to ${v.user}, not ${userId}`);
+    if (v.stack.at(-1) !== v.id) throw new SlackRefusal(`submitView: view ${viewId} is not on top of its stack`);
     const { state, blocked } = this.#submission(v, values);
     if (!opts.skipClientChecks && Object.keys(blocked).length > 0) return { status: 0, body: '', ms: 0, blocked };
     v.view.state.values = state;
@@ -341,7 +349,7 @@ export class SlackUserClient {
     where: Omit<ButtonTarget, 'message' | 'ephemeral' | 'viewId' | 'channelId'>,
   ): Promise<SlackResponse & { triggerId: string }> {
     const home = this.emulator.homeViews.get(userId);
-    if (!home) throw new Error(`clickHome: ${userId} has no Home tab published`);
+    if (!home) throw new SlackRefusal(`clickHome: ${userId} has no Home tab published`);
     const ref = this.#button(home.view.blocks, where);
     const triggerId = this.emulator.issueTrigger(userId, home.id);
     const payload = {
@@ -405,7 +413,7 @@ export class SlackUserClient {
     for (const [blockId, actions] of Object.entries(values)) {
       for (const actionId of Object.keys(actions)) {
         if (!refs.some((r) => r.blockId === blockId && r.actionId === actionId))
-          throw new Error(`submitView: no element ${blockId}/${actionId} in view ${v.id}`);
+          throw new SlackRefusal(`submitView: no element ${blockId}/${actionId} in view ${v.id}`);
       }
     }
     const state = structuredClone(v.view.state.values);
@@ -433,22 +441,22 @@ export class SlackUserClient {
   #button(blocks: JsonObject[], where: ButtonTarget): ElementRef | undefined {
     const ref = findElement(blocks, where.actionId, where.blockId);
     if (ref?.element.type !== 'button' && !where.forge) {
-      throw new Error(`clickButton: no button ${where.blockId ?? '*'}/${where.actionId} is shown (pass forge: true to send anyway)`);
+      throw new SlackRefusal(`clickButton: no button ${where.blockId ?? '*'}/${where.actionId} is shown (pass forge: true to send anyway)`);
     }
     return ref;
   }
 
   #openView(viewId: string): EmuView {
     const v = this.emulator.views.get(viewId);
-    if (!v) throw new Error(`no view ${viewId} in the emulator`);
-    if (v.closed) throw new Error(`view ${viewId} is closed`);
+    if (!v) throw new SlackRefusal(`no view ${viewId} in the emulator`);
+    if (v.closed) throw new SlackRefusal(`view ${viewId} is closed`);
     return v;
   }
 
   /** The emulator's current version of a message (tests may hold an old copy). */
   #latest(m: EmuMessage): EmuMessage {
     const current = this.emulator.messages.find((x) => x.channel === m.channel && x.ts === m.ts) ?? m;
-    if (current.deleted) throw new Error(`message ${m.ts} in ${m.channel} was deleted`);
+    if (current.deleted) throw new SlackRefusal(`message ${m.ts} in ${m.channel} was deleted`);
     return current;
   }
 

@@ -114,6 +114,9 @@ function renderSidebar(s) {
     const seen = page.seen[page.me]?.[channel] ?? 0;
     return s.messages.filter((m) => m.channel === channel && !m.thread_ts && Number(m.ts) > seen).length;
   };
+  // Drawn again only when a label, a badge or the active place changed, as the message list is.
+  const links = (node, items) =>
+    fillIfChanged(node, JSON.stringify(items), () => items.map((i) => link(i.label, i.place, i.active, i.count)));
   const link = (label, place, active, count) =>
     el(
       'li',
@@ -126,25 +129,25 @@ function renderSidebar(s) {
       ),
     );
   const here = page.place;
-  fill(
+  links(
     $('channels'),
     s.channels
       .filter((c) => !c.id.startsWith('D'))
       .map((c) => {
         const active = here.kind === 'channel' && here.id === c.id;
-        return link(`# ${c.name}`, { kind: 'channel', id: c.id }, active, active ? 0 : unread(c.id));
+        return { label: `# ${c.name}`, place: { kind: 'channel', id: c.id }, active, count: active ? 0 : unread(c.id) };
       }),
   );
-  fill(
-    $('apps'),
-    link('⌂ chime-account — Home', { kind: 'home' }, here.kind === 'home'),
-    link(
-      '✉ chime-account — Messages',
-      { kind: 'channel', id: dmOf(page.me) },
-      here.kind === 'channel' && here.id === dmOf(page.me),
-      here.kind === 'channel' && here.id === dmOf(page.me) ? 0 : unread(dmOf(page.me)),
-    ),
-  );
+  const inDm = here.kind === 'channel' && here.id === dmOf(page.me);
+  links($('apps'), [
+    { label: '⌂ chime-account — Home', place: { kind: 'home' }, active: here.kind === 'home', count: 0 },
+    {
+      label: '✉ chime-account — Messages',
+      place: { kind: 'channel', id: dmOf(page.me) },
+      active: inDm,
+      count: inDm ? 0 : unread(dmOf(page.me)),
+    },
+  ]);
 }
 
 function renderMain(s) {
@@ -224,10 +227,10 @@ function renderThread(s) {
   const t = page.thread;
   const parent = t && s.messages.find((m) => m.channel === t.channel && m.ts === t.ts);
   pane.hidden = !parent;
-  if (!parent) return fill(pane);
+  if (!parent) return fillIfChanged(pane, 'null', () => []);
   const replies = s.messages.filter((r) => r.channel === t.channel && r.thread_ts === t.ts && r.ts !== t.ts);
-  fill(
-    pane,
+  // Drawn again only when the thread shows something new, so its buttons stay put under the pointer.
+  fillIfChanged(pane, JSON.stringify([page.me, t, parent, replies]), () => [
     el(
       'header',
       { className: 'thread-header' },
@@ -253,7 +256,7 @@ function renderThread(s) {
       el('hr'),
       replies.map((r) => messageNode(s, r, 'message')),
     ),
-  );
+  ]);
 }
 
 // ---- start ----

@@ -1,6 +1,6 @@
 // The side panel: the Chime emulator's accounts (change one behind the bot's back to see the drift check), buttons
-// that inject faults into it (so every error path can be seen), and its latest calls. All through the Chime
-// emulator's control API, via the sandbox server.
+// that inject faults into it (so every error path can be seen), and its latest calls. Changes go to the sandbox
+// server, which makes them in the Chime emulator in-process.
 import { post } from './api.js';
 import { el, fill, fillIfChanged } from './dom.js';
 
@@ -60,8 +60,8 @@ export class ChimePanel {
   #draw() {
     const state = this.#state;
     if (!state) return;
-    fill(
-      this.#faults,
+    // Each list is drawn again only when what it shows changed, as the accounts are: a redraw can shift what is below.
+    fillIfChanged(this.#faults, JSON.stringify(state.faults), () =>
       state.faults.length
         ? state.faults.map((f) => el('li', {}, describeFault(f)))
         : el('li', { className: 'empty' }, 'No faults: Chime answers normally.'),
@@ -69,8 +69,7 @@ export class ChimePanel {
     const query = this.#filter.value.trim().toLowerCase();
     const shown = state.accounts.filter((a) => !query || `${a.Name} ${a.AccountId}`.toLowerCase().includes(query));
     fillIfChanged(this.#list, JSON.stringify([shown, this.#editing?.id]), () => shown.map((a) => this.#row(a)));
-    fill(
-      this.#calls,
+    fillIfChanged(this.#calls, JSON.stringify(state.calls), () =>
       [...state.calls]
         .reverse()
         .map((c) =>

@@ -61,7 +61,7 @@ function inline(text, names) {
     else if (bold !== undefined) out.push(el('b', {}, ...inline(bold, names)));
     else if (italic !== undefined) out.push(el('i', {}, ...inline(italic, names)));
     else if (strike !== undefined) out.push(el('s', {}, ...inline(strike, names)));
-    else out.push(EMOJI[emoji] ? emojiNode(emoji) : document.createTextNode(all));
+    else out.push(EMOJI.has(emoji) ? emojiNode(emoji) : document.createTextNode(all));
   }
   if (last < text.length) out.push(document.createTextNode(decode(text.slice(last))));
   return out;
@@ -69,7 +69,9 @@ function inline(text, names) {
 
 /** What is inside < >: a user, channel or group mention, @channel/@here, a date, or a link. */
 function special(markup, names) {
-  const [target, label] = splitOnce(markup, '|');
+  const [target, raw] = splitOnce(markup, '|');
+  // A label is escaped text like the rest (`<@U1|a&amp;b>`): decoded, then shown as a text node.
+  const label = raw === undefined ? undefined : decode(raw);
   if (/^@[UW][A-Z0-9]+$/.test(target)) {
     const id = target.slice(1);
     return el('span', { className: 'mention', title: id }, `@${label ?? names.users.get(id) ?? id}`);
@@ -88,11 +90,11 @@ function special(markup, names) {
   if (group) return el('span', { className: 'mention', title: group[1] }, label ?? `@${names.groups.get(group[1]) ?? group[1]}`);
   if (/^!(channel|here|everyone)$/.test(target)) return el('span', { className: 'mention loud' }, `@${target.slice(1)}`);
   const date = /^!date\^(\d+)\^([^^]*)(?:\^(.*))?$/.exec(target);
-  if (date) return slackDate(Number(date[1]), date[2], decode(label ?? ''));
+  if (date) return slackDate(Number(date[1]), date[2], label ?? '');
   if (/^(https?:|mailto:)/.test(target)) {
-    return el('a', { href: decode(target), target: '_blank', rel: 'noopener noreferrer' }, decode(label ?? target));
+    return el('a', { href: decode(target), target: '_blank', rel: 'noopener noreferrer' }, label ?? decode(target));
   }
-  return document.createTextNode(decode(label ?? target));
+  return document.createTextNode(label ?? decode(target));
 }
 
 function splitOnce(s, sep) {
@@ -104,6 +106,7 @@ function splitOnce(s, sep) {
 function slackDate(seconds, format, fallback) {
   const d = new Date(seconds * 1000);
   const day = (opts) => d.toLocaleDateString(undefined, opts);
+  // Looked up with Object.hasOwn: `{constructor}` or `{__proto__}` in a message must not find Object.prototype's.
   const tokens = {
     date_num: () => d.toISOString().slice(0, 10),
     date: () => day({ month: 'long', day: 'numeric', year: 'numeric' }),
@@ -117,7 +120,7 @@ function slackDate(seconds, format, fallback) {
   };
   let known = true;
   const text = format.replace(/\{(\w+)\}/g, (all, token) => {
-    if (tokens[token]) return tokens[token]();
+    if (Object.hasOwn(tokens, token)) return tokens[token]();
     known = false;
     return all;
   });
@@ -139,30 +142,33 @@ function decode(s) {
 }
 
 function emojify(text) {
-  return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI[name]?.[0] ?? all);
+  return text.replace(/:([a-z0-9_+-]+):/g, (all, name) => EMOJI.get(name)?.[0] ?? all);
 }
 
 function emojiNode(name) {
-  const [glyph, tone] = EMOJI[name];
+  const [glyph, tone] = EMOJI.get(name);
   return el('span', { className: `emoji ${tone}`, title: `:${name}:` }, glyph);
 }
 
 // Emoji as symbols most fonts have (Slack draws its emoji as images; a machine without an emoji font would show
-// boxes), each with a tone; the shortcode is the tooltip.
-const EMOJI = {
-  white_check_mark: ['✔', 'good'],
-  heavy_check_mark: ['✔', 'good'],
-  x: ['✖', 'bad'],
-  heavy_multiplication_x: ['✖', 'bad'],
-  no_entry: ['⊘', 'bad'],
-  no_entry_sign: ['⊘', 'bad'],
-  warning: ['⚠', 'warn'],
-  rotating_light: ['⚡', 'warn'],
-  alarm_clock: ['◔', 'warn'],
-  hourglass_flowing_sand: ['◔', 'warn'],
-  bell: ['◔', 'warn'],
-  lock: ['◈', 'muted'],
-  gear: ['⚙', 'muted'],
-  memo: ['✎', 'muted'],
-  link: ['⚑', 'muted'],
-};
+// boxes), each with a tone; the shortcode is the tooltip. A Map, not an object: `:constructor:` or `:__proto__:` in a
+// message must not find Object.prototype's properties (the page would stop drawing).
+const EMOJI = new Map(
+  Object.entries({
+    white_check_mark: ['✔', 'good'],
+    heavy_check_mark: ['✔', 'good'],
+    x: ['✖', 'bad'],
+    heavy_multiplication_x: ['✖', 'bad'],
+    no_entry: ['⊘', 'bad'],
+    no_entry_sign: ['⊘', 'bad'],
+    warning: ['⚠', 'warn'],
+    rotating_light: ['⚡', 'warn'],
+    alarm_clock: ['◔', 'warn'],
+    hourglass_flowing_sand: ['◔', 'warn'],
+    bell: ['◔', 'warn'],
+    lock: ['◈', 'muted'],
+    gear: ['⚙', 'muted'],
+    memo: ['✎', 'muted'],
+    link: ['⚑', 'muted'],
+  }),
+);
