@@ -391,8 +391,8 @@ describe('PostgreSQL goes down while a change is being applied', () => {
     url = await server.createDatabase('database_mid_apply');
     h = await startHarness({
       policy: { ...POLICY, approval: { required: 'never' } },
-      env: { DATABASE_URL: url, APPLY_LEASE_MS: '3000', AWS_MAX_ATTEMPTS: '1' },
-      timeoutMs: 2_000,
+      env: { DATABASE_URL: url, APPLY_LEASE_MS: '4000', AWS_MAX_ATTEMPTS: '1' },
+      timeoutMs: 4_000,
     });
   });
   after(async () => {
@@ -400,12 +400,13 @@ describe('PostgreSQL goes down while a change is being applied', () => {
   });
 
   it('UpdateAccount lands while the database is away: once it is back, the change is recorded applied, once', async () => {
-    h.chime.addFault({ operation: 'UpdateAccount', latencyMs: 1_200, times: 1 });
+    h.chime.addFault({ operation: 'UpdateAccount', latencyMs: 2_500, times: 1 });
     const name = 'Applied While Away';
     await requestChange(h, 'U0ALICE', SAMPLE.team, { name });
     await until(() => updates(h).length === 1, 10_000, 'UpdateAccount to reach Chime');
     await server.stop();
     try {
+      assert.notEqual(h.chime.accounts.get(SAMPLE.team)!.Name, name, 'the database was down before Chime committed');
       await until(() => h.chime.accounts.get(SAMPLE.team)!.Name === name, 5_000, 'Chime to apply it');
       await new Promise((r) => setTimeout(r, 300)); // the bot tries to record it, and can't
     } finally {
