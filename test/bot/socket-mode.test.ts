@@ -229,23 +229,18 @@ describe('Socket Mode: two replicas on one PostgreSQL', () => {
     }
   };
   const user = () => overSocket(slack);
-  const driver = {
-    get slack() {
-      return slack;
-    },
-  } as unknown as Harness;
 
   it('envelopes spread over both replicas; 20 approvals at once → one approval, one UpdateAccount, one summary', async () => {
     assert.equal(slack.socketMode.live().length, 2, 'one connection per replica');
     assert.equal((await user().command('U0ALICE', `update ${SAMPLE.team}`)).status, 200);
-    const form = await modalOf(driver, 'U0ALICE', 'chime_change', (v) => isForm(v));
+    const form = await modalOf({ slack }, 'U0ALICE', 'chime_change', (v) => isForm(v));
     const review = await user().submitView('U0ALICE', form.id, { name: { name_input: 'Acme Two Sockets' } });
     assert.equal(review.json?.view?.callback_id, 'chime_review', review.body);
     assert.equal((await user().submitView('U0ALICE', slack.topView('U0ALICE')!.id, {})).status, 200);
     const pending = await cardFor({ slack }, SAMPLE.team);
 
     await user().clickButton('U0BOB', { message: pending, actionId: 'request_approve' });
-    const modal = await modalOf(driver, 'U0BOB', 'chime_approve');
+    const modal = await modalOf({ slack }, 'U0BOB', 'chime_approve');
     const results = await Promise.all(
       Array.from({ length: 20 }, () => user().submitView('U0BOB', modal.id, {}, { skipClientChecks: true })),
     );

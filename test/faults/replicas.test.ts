@@ -18,7 +18,7 @@ import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chim
 import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { type EmuMessage, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { openStore } from '../../src/store/open.ts';
-import { type Harness, modalOf } from '../helpers/harness.ts';
+import { type Driver, modalOf } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
 import { type BotProcess, startBotProcess, texts, until, updatesOf } from '../helpers/proof.ts';
 import { userClient } from '../helpers/slack.ts';
@@ -74,7 +74,7 @@ describe('replicas on one PostgreSQL', () => {
     return started;
   };
   const as = (b: BotProcess): SlackUserClient => userClient(slack, b.port);
-  const driver = (b: BotProcess) => ({ slack, user: as(b) }) as unknown as Harness;
+  const driver = (b: BotProcess): Driver => ({ slack, user: as(b) });
   const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

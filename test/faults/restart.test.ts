@@ -17,7 +17,7 @@ import { SAMPLE, SAMPLE_NAMES } from '../../src/emulators/chime/seed.ts';
 import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chime/server.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
-import { type Harness, openForm, requestChange } from '../helpers/harness.ts';
+import { type Driver, openForm, requestChange } from '../helpers/harness.ts';
 import { auditActions, type BotProcess, readDb, requestRows, startBotProcess, texts, until, updatesOf } from '../helpers/proof.ts';
 import { userClient } from '../helpers/slack.ts';
 
@@ -60,7 +60,7 @@ describe('the bot process killed (SIGKILL) while applying, then restarted', () =
     return p;
   };
   /** What the harness helpers need to drive a bot on this port. */
-  const driver = (p: BotProcess) => ({ slack, user: userClient(slack, p.port) }) as unknown as Harness;
+  const driver = (p: BotProcess): Driver => ({ slack, user: userClient(slack, p.port) });
   const kill = async (p: BotProcess) => {
     p.kill('SIGKILL');
     assert.equal(await p.exited, 'SIGKILL');

@@ -138,8 +138,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h;
 }
 
+/** What drives a bot as a person would: the Slack emulator and a simulated user (a harness, or a bot process's). */
+export type Driver = Pick<Harness, 'slack' | 'user'>;
+
 /** The modal `userId` sees once it shows `callbackId` with content (not the loading view). */
-export function modalOf(h: Harness, userId: string, callbackId: string, has: (v: EmuView) => boolean = () => true): Promise<EmuView> {
+export function modalOf(
+  h: Pick<Harness, 'slack'>,
+  userId: string,
+  callbackId: string,
+  has: (v: EmuView) => boolean = () => true,
+): Promise<EmuView> {
   return h.slack.waitFor(() => {
     const v = h.slack.topView(userId);
     return v && !v.closed && v.view.callback_id === callbackId && has(v) ? v : undefined;
@@ -150,7 +158,7 @@ export const isForm = (v: EmuView) => v.view.blocks.some((b) => b.type === 'inpu
 export const viewText = (v: EmuView) => JSON.stringify(v.view.blocks);
 
 /** `/chime-account update <id>` → the filled form. */
-export async function openForm(h: Harness, userId: string, accountId: string, channelId = 'C0OPS'): Promise<EmuView> {
+export async function openForm(h: Driver, userId: string, accountId: string, channelId = 'C0OPS'): Promise<EmuView> {
   const previous = h.slack.topView(userId)?.id;
   const res = await h.user.command(userId, `update ${accountId}`, { channelId });
   if (res.status !== 200) throw new Error(`command answered ${res.status}`);
@@ -159,7 +167,7 @@ export async function openForm(h: Harness, userId: string, accountId: string, ch
 
 /** Form → review → confirm, for a valid change. */
 export async function requestChange(
-  h: Harness,
+  h: Driver,
   userId: string,
   accountId: string,
   values: { name?: string; license?: string; reason?: string },

@@ -21,7 +21,7 @@ import { type ChimeEmulator, startChimeEmulator } from '../../src/emulators/chim
 import type { SlackUserClient } from '../../src/emulators/slack/client.ts';
 import { DEFAULT_APP_TOKEN, type SlackEmulator, startSlackEmulator } from '../../src/emulators/slack/server.ts';
 import { boltLogger, createLogger, databasePassword, inRequest } from '../../src/ops/logger.ts';
-import { type Harness, modalOf, requestChange, SIGNING_SECRET } from '../helpers/harness.ts';
+import { type Driver, modalOf, requestChange, SIGNING_SECRET } from '../helpers/harness.ts';
 import { postgresUrl } from '../helpers/postgres.ts';
 import { cardFor, ROOT, until } from '../helpers/proof.ts';
 import { socketUserClient, userClient } from '../helpers/slack.ts';
@@ -136,7 +136,7 @@ describe('the built bot logs JSON lines, one request id per Slack request, and n
     };
     ({ stdout, stderr, exitCode } = await runBuilt(env, /listening on port (\d+)/, async (port) => {
       const user = keepResponseUrls(userClient(slack, port), responseUrls);
-      const h = { slack, user } as unknown as Harness;
+      const h: Driver = { slack, user };
       await requestChange(h, 'U0ALICE', SAMPLE.team, { name: 'Acme Logged', reason: 'log test' });
       const card = await cardFor(h, SAMPLE.team);
       await user.clickButton('U0BOB', { message: card, actionId: 'request_approve' });
